@@ -1,0 +1,36 @@
+# Production images. Build one target each:
+#   docker build --target controller -t hotline-controller .
+#   docker build --target asterisk   -t hotline-asterisk .
+# compose.yaml runs both with PostgreSQL.
+
+FROM python:3.11-slim-bookworm AS controller
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends espeak-ng sox \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /opt/hotline
+COPY pyproject.toml constraints.txt ./
+COPY agents agents
+COPY ari ari
+COPY calls calls
+COPY config config
+COPY hotline hotline
+COPY ivr ivr
+COPY recordings recordings
+COPY routing routing
+COPY sandbox sandbox
+COPY store store
+COPY asterisk-conf asterisk-conf
+RUN pip install --no-cache-dir -c constraints.txt . \
+ && useradd --system --uid 10368 --home-dir /var/lib/hotline hotline \
+ && mkdir -p /var/lib/hotline && chown hotline /var/lib/hotline
+USER hotline
+ENV HOTLINE_VAR_DIR=/var/lib/hotline HOTLINE_SECRETS_DIR=/run/secrets
+ENTRYPOINT ["hotline"]
+CMD ["run", "--config", "/etc/hotline/hotline.yaml", "--log-format", "json"]
+
+# Asterisk 22 from Debian unstable: the same package the development sandbox uses.
+FROM debian:sid-slim AS asterisk
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends asterisk asterisk-modules asterisk-core-sounds-en-gsm \
+ && rm -rf /var/lib/apt/lists/*
+CMD ["asterisk", "-f", "-U", "asterisk", "-G", "asterisk", "-C", "/etc/asterisk/asterisk.conf"]

@@ -1,0 +1,1 @@
+"""Seats and agents: who can take a call right now."""

@@ -1,0 +1,1 @@
+"""Calls through the hotline, from arrival to hangup."""

@@ -1,0 +1,250 @@
+"""A call through the hotline: its states, the events that move it and the commands it issues."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from agents.model import OfferOutcome
+from ivr.model import IvrState
+
+
+class CallState(enum.StrEnum):
+    IVR = "ivr"
+    QUEUED = "queued"
+    OFFERING = "offering"  # a seat's phone is ringing
+    CONNECTED = "connected"
+    ENDED = "ended"
+
+
+class EndReason(enum.StrEnum):
+    COMPLETED = "completed"
+    ABANDONED_IN_IVR = "abandoned_in_ivr"
+    ABANDONED_IN_QUEUE = "abandoned_in_queue"
+    NO_INPUT = "no_input"
+    QUEUE_TIMEOUT = "queue_timeout"
+    FAILED = "failed"
+
+
+class Party(enum.StrEnum):
+    CALLER = "caller"
+    SEAT = "seat"
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class QueuePolicy:
+    """What the call needs to know about its queue (from the YAML)."""
+
+    queue_id: str
+    skill: str
+    hold_prompt: str
+    ring_timeout_s: int
+    wrap_up_s: int
+    max_wait_s: int
+
+
+@dataclass(frozen=True)
+class Call:
+    id: str
+    caller_channel_id: str
+    caller_number: str
+    dialed_number: str
+    started_at: datetime
+    state: CallState = CallState.IVR
+    ivr: IvrState | None = None
+    playback_id: str | None = None
+    playback_count: int = 0
+    on_hold_music: bool = False
+    queue: QueuePolicy | None = None
+    seat_id: str | None = None
+    seat_channel_id: str | None = None
+    bridge_id: str | None = None
+    offer_attempt: int = 0
+    tried_seats: frozenset[str] = field(default_factory=frozenset)
+    answered_at: datetime | None = None
+    queued_at: datetime | None = None
+    offered_at: datetime | None = None
+    connected_at: datetime | None = None
+    ended_at: datetime | None = None
+    end_reason: EndReason | None = None
+    ended_by: Party | None = None
+
+    def channels(self) -> list[str]:
+        return [c for c in (self.caller_channel_id, self.seat_channel_id) if c]
+
+
+# ---- events -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CallerEntered:
+    """The caller's channel entered the Stasis app."""
+
+
+@dataclass(frozen=True)
+class PlaybackDone:
+    playback_id: str
+
+
+@dataclass(frozen=True)
+class DigitPressed:
+    digit: str
+
+
+@dataclass(frozen=True)
+class TimerFired:
+    name: str
+    token: int
+
+
+@dataclass(frozen=True)
+class SeatAssigned:
+    seat_id: str
+
+
+@dataclass(frozen=True)
+class SeatAnswered:
+    channel_id: str
+
+
+@dataclass(frozen=True)
+class SeatUnavailable:
+    channel_id: str
+    cause: str
+
+
+@dataclass(frozen=True)
+class CallerLeft:
+    pass
+
+
+@dataclass(frozen=True)
+class SeatLeft:
+    channel_id: str
+
+
+@dataclass(frozen=True)
+class Resynced:
+    """Events may have been lost while the events connection was down."""
+
+
+CallEvent = (
+    CallerEntered
+    | PlaybackDone
+    | DigitPressed
+    | TimerFired
+    | SeatAssigned
+    | SeatAnswered
+    | SeatUnavailable
+    | CallerLeft
+    | SeatLeft
+    | Resynced
+)
+
+
+# ---- commands -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Answer:
+    pass
+
+
+@dataclass(frozen=True)
+class PlayPrompts:
+    playback_id: str
+    prompts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StopPlayback:
+    playback_id: str
+
+
+@dataclass(frozen=True)
+class StartHoldMusic:
+    pass
+
+
+@dataclass(frozen=True)
+class StopHoldMusic:
+    pass
+
+
+@dataclass(frozen=True)
+class StartTimer:
+    name: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class CancelTimer:
+    name: str
+
+
+@dataclass(frozen=True)
+class Enqueue:
+    queue_id: str
+    skill: str
+    queued_at: datetime
+    excluded_seats: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Dequeue:
+    pass
+
+
+@dataclass(frozen=True)
+class DialSeat:
+    seat_id: str
+    channel_id: str
+    attempt: int
+    timeout_s: int
+
+
+@dataclass(frozen=True)
+class SeatTalking:
+    seat_id: str
+
+
+@dataclass(frozen=True)
+class ReleaseSeat:
+    seat_id: str
+    outcome: OfferOutcome
+    attempt: int
+    wrap_up_s: int
+
+
+@dataclass(frozen=True)
+class BridgeAndRecord:
+    bridge_id: str
+    channel_ids: tuple[str, str]
+    recording_name: str
+
+
+@dataclass(frozen=True)
+class HangUp:
+    channel_id: str
+
+
+@dataclass(frozen=True)
+class DestroyBridge:
+    bridge_id: str
+
+
+CallCommand = (
+    Answer
+    | PlayPrompts
+    | StopPlayback
+    | StartHoldMusic
+    | StopHoldMusic
+    | StartTimer
+    | CancelTimer
+    | Enqueue
+    | Dequeue
+    | DialSeat
+    | SeatTalking
+    | ReleaseSeat
+    | BridgeAndRecord
+    | HangUp
+    | DestroyBridge
+)

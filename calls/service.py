@@ -1,0 +1,484 @@
+"""Runs calls: routes ARI events to each call's own task and carries out the decided commands."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import assert_never
+
+import structlog
+
+from agents.board import SeatBoard
+from agents.model import OfferOutcome, SeatState
+from ari import events as ari_events
+from ari.client import AriClient
+from ari.errors import AriError, AriNotFound
+from calls import model as m
+from calls.state import decide
+from calls.store import CallStore, OpenCall
+from ivr.model import Menu
+from recordings.service import RecordingService
+from routing.service import Router, WaitingCaller
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class CallSettings:
+    """The part of the live config a call needs; a call keeps the version it started with."""
+
+    menu: Menu
+    queues: dict[str, m.QueuePolicy]
+    prompt_media: Callable[[str], str]
+    caller_id_name: str = "12368"
+
+    def queue(self, queue_id: str) -> m.QueuePolicy:
+        return self.queues[queue_id]
+
+
+@dataclass
+class CallRuntime:
+    call: m.Call
+    settings: CallSettings
+    events: asyncio.Queue[m.CallEvent] = field(default_factory=asyncio.Queue)
+    timers: dict[str, tuple[int, asyncio.TimerHandle]] = field(default_factory=dict)
+    timer_tokens: int = 0
+    task: asyncio.Task[None] | None = None
+
+
+class CallService:
+    def __init__(
+        self,
+        ari: AriClient,
+        store: CallStore,
+        recordings: RecordingService,
+        seats: SeatBoard,
+        router: Router,
+        settings: Callable[[], CallSettings],
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._ari = ari
+        self._store = store
+        self._recordings = recordings
+        self._seats = seats
+        self._router = router
+        self._settings = settings
+        self._clock = clock
+        self._calls: dict[str, CallRuntime] = {}
+        self._owners: dict[str, str] = {}  # channel id -> call id
+        self._background: set[asyncio.Task[None]] = set()
+
+    # ---- views ---------------------------------------------------------------------------
+    def live_calls(self) -> list[m.Call]:
+        return [runtime.call for runtime in self._calls.values()]
+
+    # ---- ARI events in -------------------------------------------------------------------
+    async def handle_event(self, event: ari_events.Event) -> None:
+        """Called by the single events reader, in order; only routes, never waits on I/O."""
+        match event:
+            case ari_events.StasisStart(channel=channel, args=args):
+                self._stasis_start(channel.id, channel.caller.number, args)
+            case (
+                ari_events.StasisEnd(channel=channel) | ari_events.ChannelDestroyed(channel=channel)
+            ):
+                self._channel_gone(channel.id)
+            case ari_events.ChannelDtmfReceived(channel=channel, digit=digit):
+                call_id = self._owners.get(channel.id)
+                if call_id and self._calls[call_id].call.caller_channel_id == channel.id:
+                    self._post(call_id, m.DigitPressed(digit))
+            case ari_events.PlaybackFinished(playback=playback):
+                channel_id = playback.target_uri.removeprefix("channel:")
+                call_id = self._owners.get(channel_id)
+                if call_id:
+                    self._post(call_id, m.PlaybackDone(playback.id))
+            case ari_events.RecordingFinished(recording=recording):
+                self._spawn(self._recordings.finished(recording.name), "recording finished")
+            case ari_events.RecordingFailed(recording=recording):
+                self._spawn(self._recordings.failed(recording.name, recording.cause), "recording")
+            case ari_events.EndpointStateChange(endpoint=endpoint):
+                if endpoint.technology == "PJSIP" and self._seats.set_registered(
+                    endpoint.resource, endpoint.state == "online"
+                ):
+                    self._router.wake()
+            case _:
+                log.debug("event not handled", type=event.type)
+
+    def _stasis_start(self, channel_id: str, caller_number: str, args: list[str]) -> None:
+        if args[:1] == ["inbound"]:
+            dialed = args[1] if len(args) > 1 else ""
+            self._new_call(channel_id, caller_number, dialed)
+        elif args[:1] == ["seat"] and len(args) > 1 and args[1] in self._calls:
+            self._post(args[1], m.SeatAnswered(channel_id))
+        else:
+            # Only the dialplan and this controller put channels here; anything else is let go.
+            log.warning("unexpected channel in the app; hanging up", channel=channel_id, args=args)
+            self._spawn(self._hang_up(channel_id), "hangup")
+
+    def _channel_gone(self, channel_id: str) -> None:
+        call_id = self._owners.get(channel_id)
+        if call_id is None:
+            return
+        if self._calls[call_id].call.caller_channel_id == channel_id:
+            self._post(call_id, m.CallerLeft())
+        else:
+            self._post(call_id, m.SeatLeft(channel_id))
+
+    def _new_call(
+        self,
+        channel_id: str,
+        caller_number: str,
+        dialed: str,
+        *,
+        started_at: datetime | None = None,
+    ) -> None:
+        if channel_id in self._owners:
+            return
+        call = m.Call(
+            id=f"c{uuid.uuid4().hex[:16]}",
+            caller_channel_id=channel_id,
+            caller_number=caller_number,
+            dialed_number=dialed,
+            started_at=started_at or self._clock(),
+        )
+        self._start_runtime(call, [m.CallerEntered()])
+        log.info("call arrived", call_id=call.id, caller=caller_number, dialed=dialed)
+
+    def _start_runtime(self, call: m.Call, first: list[m.CallEvent]) -> CallRuntime:
+        runtime = CallRuntime(call, self._settings())
+        self._calls[call.id] = runtime
+        for channel_id in call.channels():
+            self._owners[channel_id] = call.id
+        for event in first:
+            runtime.events.put_nowait(event)
+        runtime.task = asyncio.create_task(self._run(runtime), name=f"call-{call.id}")
+        return runtime
+
+    def _post(self, call_id: str, event: m.CallEvent) -> None:
+        runtime = self._calls.get(call_id)
+        if runtime is None:
+            log.debug("event for a finished call", call_id=call_id, trigger=type(event).__name__)
+            return
+        runtime.events.put_nowait(event)
+
+    async def seat_assigned(self, call_id: str, seat_id: str) -> None:
+        if call_id in self._calls:
+            self._post(call_id, m.SeatAssigned(seat_id))
+        else:
+            self._seats.release(seat_id, call_id, OfferOutcome.CALLER_LEFT, 0, self._clock())
+            self._router.wake()
+
+    # ---- one task per call ---------------------------------------------------------------
+    async def _run(self, runtime: CallRuntime) -> None:
+        structlog.contextvars.bind_contextvars(call_id=runtime.call.id)
+        try:
+            await self._store_call(runtime.call)
+            while runtime.call.state is not m.CallState.ENDED:
+                event = await runtime.events.get()
+                if isinstance(event, m.TimerFired) and not self._timer_current(runtime, event):
+                    continue
+                await self._step(runtime, event)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("call task failed; hanging up")
+            for channel_id in runtime.call.channels():
+                await self._hang_up(channel_id)
+        finally:
+            for _token, handle in runtime.timers.values():
+                handle.cancel()
+            # The router may have promised a seat while the caller was already leaving.
+            while not runtime.events.empty():
+                event = runtime.events.get_nowait()
+                if isinstance(event, m.SeatAssigned):
+                    self._release_seat(runtime.call.id, event.seat_id, OfferOutcome.CALLER_LEFT, 0)
+            self._calls.pop(runtime.call.id, None)
+            for channel_id in runtime.call.channels():
+                self._owners.pop(channel_id, None)
+
+    async def _step(self, runtime: CallRuntime, event: m.CallEvent) -> None:
+        before = runtime.call
+        settings = runtime.settings
+        result = decide(before, event, self._clock(), settings.menu, settings.queue)
+        if result is None:
+            log.debug(
+                "event ignored in this state",
+                state=before.state.value,
+                trigger=type(event).__name__,
+            )
+            return
+        runtime.call, commands = result
+        if runtime.call.state is not before.state:
+            log.info(
+                "call transition",
+                from_state=before.state.value,
+                trigger=type(event).__name__,
+                to_state=runtime.call.state.value,
+                seat=runtime.call.seat_id,
+                end_reason=runtime.call.end_reason,
+            )
+        for channel_id in runtime.call.channels():
+            self._owners.setdefault(channel_id, runtime.call.id)
+        for command in commands:
+            await self._execute(runtime, command)
+        if runtime.call != before:
+            await self._store_call(runtime.call)
+
+    async def _store_call(self, call: m.Call) -> None:
+        try:
+            await self._store.save(call)
+        except Exception:
+            # The call itself goes on; its row catches up on the next transition.
+            log.exception("could not save the call row")
+
+    # ---- commands out --------------------------------------------------------------------
+    async def _execute(self, runtime: CallRuntime, command: m.CallCommand) -> None:
+        call = runtime.call
+        caller = call.caller_channel_id
+        now = self._clock()
+        try:
+            match command:
+                case m.Answer():
+                    await self._ari.answer(caller)
+                case m.PlayPrompts(playback_id, prompts):
+                    media = [runtime.settings.prompt_media(prompt) for prompt in prompts]
+                    await self._ari.play(caller, media, playback_id=playback_id, lang="zh")
+                case m.StopPlayback(playback_id):
+                    await self._ignore_gone(self._ari.stop_playback(playback_id))
+                case m.StartHoldMusic():
+                    await self._ari.start_moh(caller)
+                case m.StopHoldMusic():
+                    await self._ignore_gone(self._ari.stop_moh(caller))
+                case m.StartTimer(name, seconds):
+                    self._start_timer(runtime, name, seconds)
+                case m.CancelTimer(name):
+                    entry = runtime.timers.pop(name, None)
+                    if entry:
+                        entry[1].cancel()
+                case m.Enqueue(queue_id, skill, queued_at, excluded):
+                    self._router.enqueue(
+                        WaitingCaller(call.id, queue_id, skill, queued_at, excluded)
+                    )
+                case m.Dequeue():
+                    self._router.remove(call.id)
+                case m.DialSeat(seat_id, channel_id, attempt, timeout_s):
+                    await self._dial_seat(runtime, seat_id, channel_id, attempt, timeout_s)
+                case m.SeatTalking(seat_id):
+                    self._seats.mark(seat_id, call.id, SeatState.TALKING, now)
+                    await self._store.offer_ended(
+                        call.id, call.offer_attempt, OfferOutcome.ANSWERED, now
+                    )
+                case m.ReleaseSeat(seat_id, outcome, attempt, wrap_up_s):
+                    self._release_seat(call.id, seat_id, outcome, wrap_up_s)
+                    if attempt and outcome is not OfferOutcome.ANSWERED:
+                        await self._store.offer_ended(call.id, attempt, outcome, now)
+                case m.BridgeAndRecord(bridge_id, channel_ids, recording_name):
+                    await self._bridge_and_record(call, bridge_id, channel_ids, recording_name)
+                case m.HangUp(channel_id):
+                    await self._hang_up(channel_id)
+                case m.DestroyBridge(bridge_id):
+                    await self._ignore_gone(self._ari.destroy_bridge(bridge_id))
+                case _:
+                    assert_never(command)
+        except AriNotFound:
+            # The channel left while we acted: its StasisEnd/ChannelDestroyed ends the call.
+            log.debug("ARI object already gone", command=type(command).__name__)
+        except AriError as exc:
+            log.error("ARI command failed", command=type(command).__name__, error=str(exc))
+
+    def _start_timer(self, runtime: CallRuntime, name: str, seconds: float) -> None:
+        previous = runtime.timers.pop(name, None)
+        if previous:
+            previous[1].cancel()
+        runtime.timer_tokens += 1
+        token = runtime.timer_tokens
+        handle = asyncio.get_running_loop().call_later(
+            seconds, runtime.events.put_nowait, m.TimerFired(name, token)
+        )
+        runtime.timers[name] = (token, handle)
+
+    @staticmethod
+    def _timer_current(runtime: CallRuntime, event: m.TimerFired) -> bool:
+        entry = runtime.timers.get(event.name)
+        if entry is None or entry[0] != event.token:
+            return False
+        del runtime.timers[event.name]
+        return True
+
+    async def _dial_seat(
+        self, runtime: CallRuntime, seat_id: str, channel_id: str, attempt: int, timeout_s: int
+    ) -> None:
+        call = runtime.call
+        now = self._clock()
+        self._owners[channel_id] = call.id
+        self._seats.mark(seat_id, call.id, SeatState.RINGING, now)
+        await self._store.offer_started(call.id, attempt, seat_id, channel_id, now)
+        try:
+            await self._ari.originate(
+                f"PJSIP/{seat_id}",
+                channel_id=channel_id,
+                app_args=["seat", call.id],
+                caller_id=f'"{runtime.settings.caller_id_name}" <{call.caller_number}>',
+                timeout_s=timeout_s,
+                originator=call.caller_channel_id,
+            )
+        except AriError as exc:
+            log.warning("seat could not be dialled", seat=seat_id, error=str(exc))
+            runtime.events.put_nowait(m.SeatUnavailable(channel_id, exc.code))
+
+    def _release_seat(
+        self, call_id: str, seat_id: str, outcome: OfferOutcome, wrap_up_s: int
+    ) -> None:
+        token = self._seats.release(seat_id, call_id, outcome, wrap_up_s, self._clock())
+        if token is not None:
+            asyncio.get_running_loop().call_later(wrap_up_s, self._end_wrap_up, seat_id, token)
+        else:
+            self._router.wake()
+
+    def _end_wrap_up(self, seat_id: str, token: int) -> None:
+        if self._seats.end_wrap_up(seat_id, token, self._clock()):
+            self._router.wake()
+
+    async def _bridge_and_record(
+        self, call: m.Call, bridge_id: str, channel_ids: tuple[str, str], recording_name: str
+    ) -> None:
+        try:
+            await self._ari.create_bridge(bridge_id, bridge_type="mixing", name=call.id)
+            await self._ari.add_channels(bridge_id, list(channel_ids))
+        except AriError:
+            log.exception("could not bridge caller and seat; hanging up both")
+            for channel_id in channel_ids:
+                await self._hang_up(channel_id)
+            return
+        try:
+            await self._ari.record_bridge(
+                bridge_id, name=recording_name, format=self._recordings.format, if_exists="fail"
+            )
+            await self._recordings.started(recording_name, call.id, bridge_id)
+        except AriError as exc:
+            # The conversation matters more than its recording: keep the call, flag the gap.
+            log.error("bridge recording did not start", bridge=bridge_id, error=str(exc))
+
+    async def _hang_up(self, channel_id: str) -> None:
+        await self._ignore_gone(self._ari.hangup(channel_id))
+
+    @staticmethod
+    async def _ignore_gone(request: Awaitable[object]) -> None:
+        try:
+            await request
+        except AriNotFound:
+            log.debug("already gone")
+
+    def _spawn(self, work: Awaitable[object], what: str) -> None:
+        async def guarded() -> None:
+            try:
+                await work
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("background work failed", work=what)
+
+        task = asyncio.create_task(guarded())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    # ---- after (re)connecting ------------------------------------------------------------
+    async def resync(self, app: str) -> None:
+        """Rebuild from Asterisk and the database: events may have been lost while away."""
+        channels = {channel.id: channel for channel in await self._ari.list_channels()}
+        bridges = {bridge.id for bridge in await self._ari.list_bridges()}
+        in_app = set((await self._ari.get_application(app)).channel_ids)
+        for endpoint in await self._ari.list_endpoints("PJSIP"):
+            self._seats.set_registered(endpoint.resource, endpoint.state == "online")
+        for runtime in list(self._calls.values()):
+            call = runtime.call
+            if call.caller_channel_id not in channels:
+                runtime.events.put_nowait(m.CallerLeft())
+            elif call.seat_channel_id and call.seat_channel_id not in channels:
+                runtime.events.put_nowait(m.SeatLeft(call.seat_channel_id))
+            else:
+                runtime.events.put_nowait(m.Resynced())
+        for row in await self._store.open_calls():
+            if row.id not in self._calls:
+                await self._adopt(row, set(channels), bridges)
+        for channel_id in in_app - set(self._owners):
+            channel = channels.get(channel_id)
+            app_data = (channel.dialplan.app_data or "") if channel else ""
+            if channel and app_data.startswith(f"{app},inbound"):
+                dialed = app_data.split(",")[2:3]
+                self._new_call(channel_id, channel.caller.number, dialed[0] if dialed else "")
+        recovered = await self._recordings.recover(bridges)
+        self._router.wake()
+        log.info(
+            "resynchronised with Asterisk",
+            live_calls=len(self._calls),
+            channels=len(channels),
+            recordings_recovered=recovered,
+        )
+
+    async def _adopt(self, row: OpenCall, channels: set[str], bridges: set[str]) -> None:
+        """Take over a call left open by an earlier controller process."""
+        settings = self._settings()
+        queue = settings.queues.get(row.queue_id) if row.queue_id else None
+        base = m.Call(
+            id=row.id,
+            caller_channel_id=row.caller_channel_id,
+            caller_number=row.caller_number,
+            dialed_number=row.dialed_number,
+            started_at=row.started_at,
+            answered_at=row.answered_at,
+            queued_at=row.queued_at,
+            offered_at=row.offered_at,
+            queue=queue,
+        )
+        if row.caller_channel_id not in channels:
+            reason = (
+                m.EndReason.COMPLETED
+                if row.state == m.CallState.CONNECTED
+                else m.EndReason.ABANDONED_IN_QUEUE
+                if row.queued_at
+                else m.EndReason.ABANDONED_IN_IVR
+            )
+            await self._store.close_lost(row.id, reason.value, self._clock())
+            log.info("closed a call that ended while away", call_id=row.id, end_reason=reason)
+            return
+        if (
+            row.state == m.CallState.CONNECTED
+            and queue is not None
+            and row.seat_id
+            and row.seat_channel_id in channels
+            and row.bridge_id in bridges
+        ):
+            call = replace(
+                base,
+                state=m.CallState.CONNECTED,
+                seat_id=row.seat_id,
+                seat_channel_id=row.seat_channel_id,
+                bridge_id=row.bridge_id,
+                connected_at=row.connected_at,
+                offer_attempt=1,
+            )
+            self._seats.adopt_talking(row.seat_id, row.id, row.connected_at or self._clock())
+            self._start_runtime(call, [])
+            log.info("re-adopted a connected call", call_id=row.id, seat=row.seat_id)
+            return
+        if row.seat_channel_id and row.seat_channel_id in channels:
+            await self._hang_up(row.seat_channel_id)
+        if queue is not None and row.queued_at is not None:
+            call = replace(base, state=m.CallState.QUEUED, on_hold_music=True)
+            self._start_runtime(call, [])
+            await self._ari.start_moh(row.caller_channel_id)
+            self._router.enqueue(WaitingCaller(row.id, queue.queue_id, queue.skill, row.queued_at))
+            log.info("re-queued a waiting caller", call_id=row.id, queued_at=row.queued_at)
+        else:
+            self._start_runtime(base, [m.CallerEntered()])
+            log.info("restarted the menu for a caller", call_id=row.id)
+
+    async def stop(self) -> None:
+        tasks = [runtime.task for runtime in self._calls.values() if runtime.task]
+        tasks += list(self._background)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

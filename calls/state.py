@@ -1,0 +1,309 @@
+"""The call state machine: decide(call, event, now) -> (call, commands). Pure; no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+from typing import assert_never
+
+from agents.model import OfferOutcome
+from calls.model import (
+    Answer,
+    BridgeAndRecord,
+    Call,
+    CallCommand,
+    CallerEntered,
+    CallerLeft,
+    CallEvent,
+    CallState,
+    CancelTimer,
+    Dequeue,
+    DestroyBridge,
+    DialSeat,
+    DigitPressed,
+    EndReason,
+    Enqueue,
+    HangUp,
+    Party,
+    PlaybackDone,
+    PlayPrompts,
+    QueuePolicy,
+    ReleaseSeat,
+    Resynced,
+    SeatAnswered,
+    SeatAssigned,
+    SeatLeft,
+    SeatTalking,
+    SeatUnavailable,
+    StartHoldMusic,
+    StartTimer,
+    StopHoldMusic,
+    StopPlayback,
+    TimerFired,
+)
+from ivr import model as ivr
+from ivr import state as ivr_state
+
+Decision = tuple[Call, list[CallCommand]]
+QueueLookup = Callable[[str], QueuePolicy]
+
+IVR_INPUT_TIMER = "ivr-input"
+OFFER_TIMER = "offer"
+MAX_WAIT_TIMER = "max-wait"
+# Asterisk's own ring timeout should end the offer first; this only guards a lost event.
+OFFER_GUARD_S = 5
+
+
+def decide(
+    call: Call, event: CallEvent, now: datetime, menu: ivr.Menu, queues: QueueLookup
+) -> Decision | None:
+    """The next call and the commands to run, or None when the event is ignored in this state."""
+    if call.state is CallState.ENDED:
+        return None
+    match event:
+        case CallerEntered():
+            if call.state is not CallState.IVR or call.ivr is not None:
+                return None
+            state, actions = ivr_state.start(menu)
+            call = replace(call, answered_at=now, ivr=state)
+            return _apply_ivr(call, actions, [Answer()], queues, now)
+        case DigitPressed(digit):
+            if call.state is not CallState.IVR or call.ivr is None:
+                return None
+            return _ivr_step(call, menu, ivr.KeyPressed(digit), queues, now)
+        case PlaybackDone(playback_id):
+            if playback_id != call.playback_id:
+                return None
+            call = replace(call, playback_id=None)
+            if call.state is CallState.IVR and call.ivr is not None:
+                return _ivr_step(call, menu, ivr.PromptFinished(), queues, now)
+            if call.state in (CallState.QUEUED, CallState.OFFERING) and not call.on_hold_music:
+                return replace(call, on_hold_music=True), [StartHoldMusic()]
+            return call, []
+        case TimerFired(name):
+            return _timer(call, name, menu, queues, now)
+        case SeatAssigned(seat_id):
+            return _seat_assigned(call, seat_id, now)
+        case SeatAnswered(channel_id):
+            return _seat_answered(call, channel_id, now)
+        case SeatUnavailable(channel_id, _cause):
+            if call.state is not CallState.OFFERING or channel_id != call.seat_channel_id:
+                return None
+            return _requeue_after_failed_offer(call, now)
+        case CallerLeft():
+            return _caller_left(call, now)
+        case SeatLeft(channel_id):
+            if channel_id != call.seat_channel_id:
+                return None
+            if call.state is CallState.OFFERING:
+                return _requeue_after_failed_offer(call, now)
+            if call.state is CallState.CONNECTED:
+                return _end_connected(call, Party.SEAT, now)
+            return None
+        case Resynced():
+            # A PlaybackFinished may have been lost: act as if the current prompt ended.
+            if call.playback_id is None:
+                return None
+            return decide(call, PlaybackDone(call.playback_id), now, menu, queues)
+        case _:
+            assert_never(event)
+
+
+def _play(call: Call, prompts: tuple[str, ...]) -> tuple[Call, PlayPrompts]:
+    count = call.playback_count + 1
+    playback_id = f"{call.id}-p{count}"
+    return replace(call, playback_id=playback_id, playback_count=count), PlayPrompts(
+        playback_id, prompts
+    )
+
+
+def _ivr_step(
+    call: Call, menu: ivr.Menu, event: ivr.IvrEvent, queues: QueueLookup, now: datetime
+) -> Decision | None:
+    assert call.ivr is not None
+    result = ivr_state.decide(menu, call.ivr, event)
+    if result is None:
+        return None
+    state, actions = result
+    return _apply_ivr(replace(call, ivr=state), actions, [], queues, now)
+
+
+def _apply_ivr(
+    call: Call,
+    actions: list[ivr.IvrAction],
+    commands: list[CallCommand],
+    queues: QueueLookup,
+    now: datetime,
+) -> Decision:
+    for action in actions:
+        match action:
+            case ivr.Play(prompts):
+                call, play = _play(call, prompts)
+                commands.append(play)
+            case ivr.StopPrompt():
+                if call.playback_id is not None:
+                    commands.append(StopPlayback(call.playback_id))
+                    call = replace(call, playback_id=None)
+            case ivr.WaitForInput(seconds):
+                commands.append(StartTimer(IVR_INPUT_TIMER, seconds))
+            case ivr.RouteToQueue(queue_id):
+                commands.append(CancelTimer(IVR_INPUT_TIMER))
+                call, queued = _enter_queue(call, queues(queue_id), now)
+                commands.extend(queued)
+            case ivr.Finish(reason):
+                call, ended = _end(call, EndReason(reason), Party.SYSTEM, now)
+                commands.extend([*ended, HangUp(call.caller_channel_id)])
+            case _:
+                assert_never(action)
+    return call, commands
+
+
+def _enter_queue(call: Call, queue: QueuePolicy, now: datetime) -> Decision:
+    call = replace(call, state=CallState.QUEUED, queue=queue, queued_at=now)
+    call, play = _play(call, (queue.hold_prompt,))
+    return call, [
+        play,
+        Enqueue(queue.queue_id, queue.skill, now, frozenset()),
+        StartTimer(MAX_WAIT_TIMER, queue.max_wait_s),
+    ]
+
+
+def _timer(
+    call: Call, name: str, menu: ivr.Menu, queues: QueueLookup, now: datetime
+) -> Decision | None:
+    if name == IVR_INPUT_TIMER and call.state is CallState.IVR and call.ivr is not None:
+        return _ivr_step(call, menu, ivr.InputTimedOut(), queues, now)
+    if name == OFFER_TIMER and call.state is CallState.OFFERING:
+        assert call.seat_channel_id is not None
+        call2, commands = _requeue_after_failed_offer(call, now)
+        return call2, [HangUp(call.seat_channel_id), *commands]
+    if name == MAX_WAIT_TIMER and call.state is CallState.QUEUED:
+        call, commands = _end(call, EndReason.QUEUE_TIMEOUT, Party.SYSTEM, now)
+        return call, [*commands, HangUp(call.caller_channel_id)]
+    return None
+
+
+def _seat_assigned(call: Call, seat_id: str, now: datetime) -> Decision:
+    if call.state is not CallState.QUEUED or call.queue is None:
+        # The caller left or was served while the router picked: hand the seat straight back.
+        return call, [ReleaseSeat(seat_id, OfferOutcome.CALLER_LEFT, 0, 0)]
+    attempt = call.offer_attempt + 1
+    channel_id = f"{call.id}-seat{attempt}"
+    commands: list[CallCommand] = []
+    if call.playback_id is not None:
+        commands.append(StopPlayback(call.playback_id))
+    if not call.on_hold_music:
+        commands.append(StartHoldMusic())
+    commands += [
+        DialSeat(seat_id, channel_id, attempt, call.queue.ring_timeout_s),
+        StartTimer(OFFER_TIMER, call.queue.ring_timeout_s + OFFER_GUARD_S),
+    ]
+    call = replace(
+        call,
+        state=CallState.OFFERING,
+        seat_id=seat_id,
+        seat_channel_id=channel_id,
+        offer_attempt=attempt,
+        tried_seats=call.tried_seats | {seat_id},
+        offered_at=call.offered_at or now,
+        playback_id=None,
+        on_hold_music=True,
+    )
+    return call, commands
+
+
+def _seat_answered(call: Call, channel_id: str, now: datetime) -> Decision | None:
+    if call.state is not CallState.OFFERING or channel_id != call.seat_channel_id:
+        # A seat that answers too late (the caller left, or the offer timed out) is let go.
+        return call, [HangUp(channel_id)]
+    seat_id = call.seat_id
+    assert seat_id is not None
+    bridge_id = f"{call.id}-bridge"
+    call = replace(
+        call, state=CallState.CONNECTED, bridge_id=bridge_id, connected_at=now, on_hold_music=False
+    )
+    return call, [
+        CancelTimer(OFFER_TIMER),
+        CancelTimer(MAX_WAIT_TIMER),
+        StopHoldMusic(),
+        SeatTalking(seat_id),
+        BridgeAndRecord(bridge_id, (call.caller_channel_id, channel_id), recording_name=call.id),
+    ]
+
+
+def _requeue_after_failed_offer(call: Call, now: datetime) -> Decision:
+    queue, queued_at = call.queue, call.queued_at
+    assert queue is not None and call.seat_id is not None and queued_at is not None
+    commands: list[CallCommand] = [
+        CancelTimer(OFFER_TIMER),
+        ReleaseSeat(call.seat_id, OfferOutcome.NO_ANSWER, call.offer_attempt, 0),
+    ]
+    call = replace(call, state=CallState.QUEUED, seat_id=None, seat_channel_id=None)
+    waited = (now - queued_at).total_seconds()
+    if waited >= queue.max_wait_s:
+        call, ended = _end(call, EndReason.QUEUE_TIMEOUT, Party.SYSTEM, now)
+        return call, [*commands, *ended, HangUp(call.caller_channel_id)]
+    return call, [
+        *commands,
+        # Original enqueue time: a caller whose seat did not answer keeps their place.
+        Enqueue(queue.queue_id, queue.skill, queued_at, call.tried_seats),
+        StartTimer(MAX_WAIT_TIMER, queue.max_wait_s - waited),
+    ]
+
+
+def _caller_left(call: Call, now: datetime) -> Decision:
+    match call.state:
+        case CallState.IVR:
+            call, commands = _end(call, EndReason.ABANDONED_IN_IVR, Party.CALLER, now)
+            return call, [CancelTimer(IVR_INPUT_TIMER), *commands]
+        case CallState.QUEUED:
+            call, commands = _end(call, EndReason.ABANDONED_IN_QUEUE, Party.CALLER, now)
+            return call, [Dequeue(), CancelTimer(MAX_WAIT_TIMER), *commands]
+        case CallState.OFFERING:
+            assert call.seat_id is not None and call.seat_channel_id is not None
+            release = ReleaseSeat(call.seat_id, OfferOutcome.CALLER_LEFT, call.offer_attempt, 0)
+            seat_channel = call.seat_channel_id
+            call, commands = _end(call, EndReason.ABANDONED_IN_QUEUE, Party.CALLER, now)
+            return call, [
+                CancelTimer(OFFER_TIMER),
+                CancelTimer(MAX_WAIT_TIMER),
+                HangUp(seat_channel),
+                release,
+                *commands,
+            ]
+        case CallState.CONNECTED:
+            return _end_connected(call, Party.CALLER, now)
+        case CallState.ENDED:
+            return call, []
+        case _:
+            assert_never(call.state)
+
+
+def _end_connected(call: Call, by: Party, now: datetime) -> Decision:
+    assert call.seat_id is not None and call.seat_channel_id is not None
+    assert call.bridge_id is not None and call.queue is not None
+    other = call.seat_channel_id if by is Party.CALLER else call.caller_channel_id
+    commands: list[CallCommand] = [
+        HangUp(other),
+        DestroyBridge(call.bridge_id),
+        ReleaseSeat(call.seat_id, OfferOutcome.ANSWERED, call.offer_attempt, call.queue.wrap_up_s),
+    ]
+    call, ended = _end(call, EndReason.COMPLETED, by, now)
+    return call, [*commands, *ended]
+
+
+def _end(call: Call, reason: EndReason, by: Party, now: datetime) -> Decision:
+    commands: list[CallCommand] = []
+    if call.playback_id is not None:
+        commands.append(StopPlayback(call.playback_id))
+    call = replace(
+        call,
+        state=CallState.ENDED,
+        ended_at=now,
+        end_reason=reason,
+        ended_by=by,
+        playback_id=None,
+        on_hold_music=False,
+    )
+    return call, commands

@@ -1,0 +1,1 @@
+"""Configuration: the YAML schema admins edit, its loader and secret references."""

@@ -1,0 +1,113 @@
+"""Load and fully validate a hotline YAML file, reporting every problem as file:line:col."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from config.schema import HotlineConfig
+from config.yaml_positions import (
+    ConfigError,
+    ConfigIssue,
+    Location,
+    PositionedDocument,
+    load_positioned,
+)
+
+
+def load_config(path: Path) -> HotlineConfig:
+    document = load_positioned(path)
+    if not isinstance(document.data, dict):
+        raise ConfigError(
+            [ConfigIssue(document.position_of(()), "the top level must be a mapping")]
+        )
+    try:
+        config = HotlineConfig.model_validate(document.data)
+    except ValidationError as exc:
+        raise ConfigError(_issues_from_validation(document, exc)) from exc
+    issues = [
+        ConfigIssue(document.position_of(location), message)
+        for location, message in _cross_reference_problems(config)
+    ]
+    if issues:
+        raise ConfigError(issues)
+    return config
+
+
+def _issues_from_validation(
+    document: PositionedDocument, exc: ValidationError
+) -> list[ConfigIssue]:
+    issues = []
+    for error in exc.errors(include_url=False):
+        location: Location = tuple(error["loc"])
+        dotted = _dotted(location)
+        if error["type"] == "extra_forbidden":
+            position = document.position_of(location, key=True)
+            message = f"{dotted}: unknown setting (check the spelling)"
+        elif location[-1:] == ("[key]",):
+            # A mapping key itself is invalid (e.g. a prompt name): point at the key, not its value.
+            position = document.position_of(location[:-1], key=True)
+            text = error["msg"].removeprefix("Value error, ")
+            message = f"{_dotted(location[:-1])}: {text}"
+        elif error["type"] == "missing":
+            position = document.position_of(location[:-1])
+            message = f"{dotted}: required setting is missing"
+        else:
+            position = document.position_of(location)
+            text = error["msg"].removeprefix("Value error, ")
+            message = f"{dotted}: {text}"
+        issues.append(ConfigIssue(position, message))
+    return sorted(issues, key=lambda issue: (issue.position.line, issue.position.column))
+
+
+def _dotted(location: Location) -> str:
+    parts = []
+    for part in location:
+        if isinstance(part, int):
+            parts.append(f"[{part}]")
+        else:
+            parts.append(("." if parts else "") + part)
+    return "".join(parts) or "(top level)"
+
+
+def _duplicates(kind: str, section: str, ids: list[str]) -> Iterator[tuple[Location, str]]:
+    counts = Counter(ids)
+    seen: set[str] = set()
+    for index, value in enumerate(ids):
+        if counts[value] > 1 and value in seen:
+            yield (section, index, "id"), f"{kind} id {value!r} is used more than once"
+        seen.add(value)
+
+
+def _cross_reference_problems(config: HotlineConfig) -> Iterator[tuple[Location, str]]:
+    yield from _duplicates("platform", "platforms", [p.id for p in config.platforms])
+    yield from _duplicates("seat", "seats", [s.id for s in config.seats])
+    yield from _duplicates("queue", "queues", [q.id for q in config.queues])
+    hq = [index for index, p in enumerate(config.platforms) if p.kind == "hq"]
+    if len(hq) != 1:
+        yield ("platforms",), f"exactly one platform must be kind 'hq' (found {len(hq)})"
+    platforms = {p.id for p in config.platforms}
+    prompts = set(config.prompts.items)
+    queues = {q.id for q in config.queues}
+    for index, seat in enumerate(config.seats):
+        if seat.platform not in platforms:
+            yield ("seats", index, "platform"), f"unknown platform {seat.platform!r}"
+    for index, queue in enumerate(config.queues):
+        if queue.hold_prompt not in prompts:
+            yield ("queues", index, "hold_prompt"), f"unknown prompt {queue.hold_prompt!r}"
+    for field in ("menu", "invalid", "goodbye"):
+        name = getattr(config.ivr, field)
+        if name not in prompts:
+            yield ("ivr", field), f"unknown prompt {name!r}"
+    for index, name in enumerate(config.ivr.greeting):
+        if name not in prompts:
+            yield ("ivr", "greeting", index), f"unknown prompt {name!r}"
+    if config.ivr.agent_queue not in queues:
+        yield ("ivr", "agent_queue"), f"unknown queue {config.ivr.agent_queue!r}"
+    seat_ids_lower = Counter(seat.id.lower() for seat in config.seats)
+    for index, seat in enumerate(config.seats):
+        if seat_ids_lower[seat.id.lower()] > 1 and seat.id.lower() != seat.id:
+            yield ("seats", index, "id"), f"seat id {seat.id!r} differs from another only by case"

@@ -1,0 +1,206 @@
+"""The composition root: opens every resource in order, runs the switch, closes in reverse."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from agents.board import SeatBoard
+from ari.client import AriClient
+from ari.event_stream import AriEventStream
+from calls.model import QueuePolicy
+from calls.service import CallService, CallSettings
+from calls.store import CallStore
+from config.holder import ConfigHolder
+from config.schema import HotlineConfig
+from config.secrets import SecretStore
+from hotline.http import StatusServer
+from ivr.model import Menu
+from ivr.prompts import media_uri
+from recordings.service import RecordingService
+from recordings.store import RecordingStore
+from routing.service import Router
+from store.database import create_pool, migrate
+
+log = structlog.get_logger(__name__)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Locations:
+    """Where files live, as this process sees them and as Asterisk sees them."""
+
+    prompts_asterisk_dir: str
+    recordings_spool_dir: Path
+    recordings_store_dir: Path
+
+
+def call_settings(config: HotlineConfig, locations: Locations) -> CallSettings:
+    queues = {
+        queue.id: QueuePolicy(
+            queue_id=queue.id,
+            skill=queue.skill.value,
+            hold_prompt=queue.hold_prompt,
+            ring_timeout_s=queue.ring_timeout_s,
+            wrap_up_s=queue.wrap_up_s,
+            max_wait_s=queue.max_wait_s,
+        )
+        for queue in config.queues
+    }
+    prompts_dir = locations.prompts_asterisk_dir
+    return CallSettings(
+        menu=Menu.from_config(config.ivr),
+        queues=queues,
+        prompt_media=lambda prompt_id: media_uri(prompts_dir, prompt_id),
+        caller_id_name=config.hotline.numbers[0],
+    )
+
+
+def configured_seats(config: HotlineConfig) -> list[tuple[str, str, frozenset[str]]]:
+    return [
+        (seat.id, seat.platform, frozenset(skill.value for skill in seat.skills))
+        for seat in config.seats
+    ]
+
+
+class Hotline:
+    """One running switch. Tests start it in-process; `hotline run` starts it as a service."""
+
+    def __init__(
+        self,
+        holder: ConfigHolder,
+        secrets: SecretStore,
+        database: dict[str, Any],
+        locations: Locations,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        status_listen: str | None = None,
+    ) -> None:
+        self.holder = holder
+        self._secrets = secrets
+        self._database = database
+        self.locations = locations
+        self._clock = clock
+        self._status_listen = status_listen or holder.current.hotline.status_listen
+        self.seats = SeatBoard()
+        self._settings = call_settings(holder.current, locations)
+        self.calls: CallService | None = None
+        self.router: Router | None = None
+        self.events: AriEventStream | None = None
+        self.ari: AriClient | None = None
+        self.status_url = ""
+
+    async def __aenter__(self) -> Hotline:
+        self._stack = AsyncExitStack()
+        try:
+            await self._start(self._stack)
+        except BaseException:
+            await self._stack.aclose()
+            raise
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self._stack.aclose()
+
+    async def _start(self, stack: AsyncExitStack) -> None:
+        config = self.holder.current
+        pool = await create_pool(self._database, max_size=config.database.pool_size)
+        stack.push_async_callback(pool.close)
+        await migrate(pool)
+
+        app = config.hotline.app
+        password = self._secrets.resolve(config.asterisk.ari_password)
+        self.ari = ari = AriClient(
+            config.asterisk.ari_url, config.asterisk.ari_username, password, app=app
+        )
+        stack.push_async_callback(ari.close)
+
+        self.seats.sync_configured(configured_seats(config), self._clock())
+        self.router = router = Router(
+            self.seats, lambda call_id, seat_id: calls.seat_assigned(call_id, seat_id), self._clock
+        )
+        recordings = RecordingService(
+            RecordingStore(pool),
+            self.locations.recordings_spool_dir,
+            self.locations.recordings_store_dir,
+            config.recordings.format,
+            self._clock,
+        )
+        self.calls = calls = CallService(
+            ari,
+            CallStore(pool),
+            recordings,
+            self.seats,
+            router,
+            lambda: self._settings,
+            self._clock,
+        )
+        stack.push_async_callback(calls.stop)
+        self.holder.on_change(self._config_changed)
+
+        async def connected() -> None:
+            await ari.subscribe("endpoint:PJSIP")
+            await calls.resync(app)
+
+        self.events = AriEventStream(
+            config.asterisk.ari_url,
+            config.asterisk.ari_username,
+            password,
+            [app],
+            calls.handle_event,
+            on_connected=connected,
+        )
+        await self._background(stack, self.events.run(), "ari-events")
+        await self._background(stack, router.run(), "router")
+        status = StatusServer(self)
+        self.status_url = await status.start(self._status_listen)
+        stack.push_async_callback(status.stop)
+
+    async def _background(self, stack: AsyncExitStack, work: Any, name: str) -> None:
+        task: asyncio.Task[None] = asyncio.create_task(work, name=name)
+
+        async def cancel() -> None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+        stack.push_async_callback(cancel)
+
+    def _config_changed(self, config: HotlineConfig) -> None:
+        # New calls take the new menu and queues; calls under way keep the version they began with.
+        self._settings = call_settings(config, self.locations)
+        self.seats.sync_configured(configured_seats(config), self._clock())
+        if self.router:
+            self.router.wake()
+
+    async def wait_ready(self, seconds: float = 15.0) -> None:
+        assert self.events is not None
+        async with asyncio.timeout(seconds):
+            await self.events.wait_connected()
+
+
+@contextlib.asynccontextmanager
+async def signals_handled(hotline: Hotline) -> AsyncIterator[asyncio.Event]:
+    """SIGINT/SIGTERM stop the switch; SIGHUP reloads the config (rejected edits change nothing)."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    loop.add_signal_handler(signal.SIGINT, stop.set)
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    loop.add_signal_handler(signal.SIGHUP, hotline.holder.reload)
+    try:
+        yield stop
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            loop.remove_signal_handler(signum)

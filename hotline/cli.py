@@ -1,0 +1,272 @@
+"""The `hotline` command: run the switch, check a config, show live status, manage secrets."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from config.holder import ConfigHolder
+from config.loader import load_config
+from config.schema import HotlineConfig
+from config.secrets import SecretMissingError, SecretStore
+from config.yaml_positions import ConfigError
+from hotline.app import Hotline, Locations, signals_handled
+from hotline.logs import configure_logging
+from ivr.prompts import PromptError, build_prompts
+
+log = structlog.get_logger(__name__)
+
+DEFAULT_VAR_DIR = Path(os.environ.get("HOTLINE_VAR_DIR", "var"))
+
+
+def _config_path(value: str | None) -> Path:
+    path = value or os.environ.get("HOTLINE_CONFIG")
+    if not path:
+        raise SystemExit("hotline: no config file: pass --config FILE or set HOTLINE_CONFIG")
+    return Path(path)
+
+
+def _load_or_exit(path: Path) -> HotlineConfig:
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        for issue in exc.issues:
+            print(issue, file=sys.stderr)
+        raise SystemExit(1) from exc
+
+
+def _secrets(var_dir: Path) -> SecretStore:
+    return SecretStore(Path(os.environ.get("HOTLINE_SECRETS_DIR", var_dir / "secrets")))
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    failed = 0
+    for file in args.files:
+        try:
+            config = load_config(Path(file))
+        except ConfigError as exc:
+            failed += 1
+            for issue in exc.issues:
+                print(issue, file=sys.stderr)
+            continue
+        print(
+            f"{file}: OK ({len(config.platforms)} platforms, {len(config.seats)} seats, "
+            f"{len(config.queues)} queues, {len(config.prompts.items)} prompts)"
+        )
+    return 1 if failed else 0
+
+
+def cmd_secrets_init(args: argparse.Namespace) -> int:
+    from hotline.local_stack import ensure_secrets
+
+    config = _load_or_exit(_config_path(args.config))
+    secrets = _secrets(Path(args.var_dir))
+    created = ensure_secrets(config, secrets)
+    print(f"{len(created)} secrets generated in {secrets.directory}")
+    return 0
+
+
+def cmd_prompts_build(args: argparse.Namespace) -> int:
+    path = _config_path(args.config)
+    config = _load_or_exit(path)
+    out = Path(args.out) if args.out else config.prompts.dir
+    try:
+        report = build_prompts(config.prompts, out, base_dir=path.parent)
+    except PromptError as exc:
+        print(f"hotline: {exc}", file=sys.stderr)
+        return 1
+    print(f"{out}: {len(report.built)} built, {len(report.reused)} unchanged")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    if not args.url.startswith(("http://", "https://")):
+        print("hotline: --url must be an http(s) URL", file=sys.stderr)
+        return 2
+    try:
+        with urllib.request.urlopen(  # noqa: S310 - scheme checked above
+            f"{args.url.rstrip('/')}/api/status", timeout=5
+        ) as reply:
+            document: dict[str, Any] = json.load(reply)
+    except (urllib.error.URLError, OSError) as exc:
+        print(f"hotline: the controller does not answer at {args.url}: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(document, ensure_ascii=False, indent=2))
+        return 0
+    print(f"ARI connected: {'yes' if document['ari_connected'] else 'NO'}")
+    for error in document["config_errors"]:
+        print(f"config rejected: {error}")
+    print(f"\nLive calls ({len(document['calls'])}):")
+    for call in document["calls"]:
+        print(
+            f"  {call['id']}  {call['state']:<10} caller {call['caller'] or '-':<14} "
+            f"seat {call['seat'] or '-'}"
+        )
+    print(f"\nWaiting: {len(document['waiting'])}")
+    print("\nSeats:")
+    for seat in document["seats"]:
+        reach = "registered" if seat["registered"] else "unregistered"
+        print(
+            f"  {seat['id']:<16} {seat['platform']:<12} {reach:<13} {seat['status']:<10} "
+            f"{seat['state']:<8} calls {seat['calls_answered']}"
+        )
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    configure_logging(
+        json={"json": True, "console": False}.get(args.log_format), level=args.log_level
+    )
+    path = _config_path(args.config)
+    config = _load_or_exit(path)
+    var_dir = Path(args.var_dir)
+    secrets = _secrets(var_dir)
+    stack = None
+    store_dir = config.recordings.store_dir
+    try:
+        if args.sandbox:
+            from hotline.local_stack import start_local_stack
+
+            stack = start_local_stack(
+                config, path.parent, secrets, var_dir, recordings_store_dir=store_dir
+            )
+            database = stack.database()
+            locations = stack.locations
+        else:
+            database = _database_params(config, secrets)
+            build_prompts(config.prompts, config.prompts.dir, base_dir=path.parent)
+            locations = Locations(
+                config.prompts.asterisk_dir, config.recordings.spool_dir, store_dir
+            )
+        return asyncio.run(_serve(ConfigHolder(path, config), secrets, database, locations))
+    except (SecretMissingError, PromptError) as exc:
+        print(f"hotline: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if stack is not None:
+            stack.stop()
+
+
+def _database_params(config: HotlineConfig, secrets: SecretStore) -> dict[str, Any]:
+    url = os.environ.get("HOTLINE_DATABASE_URL") or config.database.url
+    if not url:
+        raise SystemExit(
+            "hotline: no database: set HOTLINE_DATABASE_URL, database.url, or use --sandbox"
+        )
+    params: dict[str, Any] = {"dsn": url}
+    if config.database.password:
+        params["password"] = secrets.resolve(config.database.password)
+    return params
+
+
+async def _serve(
+    holder: ConfigHolder, secrets: SecretStore, database: dict[str, Any], locations: Locations
+) -> int:
+    config = holder.current
+    hotline = Hotline(holder, secrets, database, locations)
+    async with hotline, signals_handled(hotline) as stop:
+        try:
+            await hotline.wait_ready()
+        except TimeoutError:
+            log.error("Asterisk's ARI is not answering yet; still trying")
+        carriers = ", ".join(c.address for c in config.asterisk.carriers)
+        print(
+            f"\n12368 hotline is up ({config.hotline.name})\n"
+            f"  SIP:      {config.asterisk.sip_address}:{config.asterisk.sip_port} (UDP/TCP); "
+            f"carrier trunk from {carriers}; numbers {', '.join(config.hotline.numbers)}\n"
+            f"  Seats:    {len(config.seats)} softphone accounts (user = seat id)\n"
+            f"  ARI:      {config.asterisk.ari_url} (app '{config.hotline.app}')\n"
+            f"  Status:   {hotline.status_url}/api/status  (or: hotline status)\n"
+            f"  Records:  {locations.recordings_store_dir}\n"
+            "Ctrl-C stops; SIGHUP reloads the config.\n",
+            file=sys.stderr,
+            flush=True,
+        )
+        await stop.wait()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hotline",
+        description="The 12368 litigation-service hotline switch (Asterisk 22 over ARI).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run",
+        help="run the switch",
+        description=(
+            "Run the switch. With --sandbox it also starts a private PostgreSQL and Asterisk 22 in "
+            "its sandbox (built on first use) and stops them on exit."
+        ),
+    )
+    run.add_argument("--config", help="the YAML config (default: $HOTLINE_CONFIG)")
+    run.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="start the local Asterisk sandbox and PostgreSQL cluster too",
+    )
+    run.add_argument(
+        "--var-dir",
+        default=str(DEFAULT_VAR_DIR),
+        help="state dir: secrets, local cluster (default: %(default)s)",
+    )
+    run.add_argument(
+        "--log-format",
+        choices=["auto", "json", "console"],
+        default="auto",
+        help="auto = readable on a terminal, JSON otherwise (default: %(default)s)",
+    )
+    run.add_argument("--log-level", default="info", help="debug, info, warning, error")
+    run.set_defaults(handler=cmd_run)
+
+    check = commands.add_parser(
+        "check-config",
+        help="validate config files",
+        description="Report every error as file:line:col: message.",
+    )
+    check.add_argument("files", nargs="+", metavar="FILE")
+    check.set_defaults(handler=cmd_check_config)
+
+    status = commands.add_parser("status", help="live calls and seats of a running switch")
+    status.add_argument(
+        "--url", default="http://127.0.0.1:8368", help="the status API (default: %(default)s)"
+    )
+    status.add_argument("--json", action="store_true", help="print the raw JSON")
+    status.set_defaults(handler=cmd_status)
+
+    secrets = commands.add_parser("secrets", help="manage secret files")
+    secrets_commands = secrets.add_subparsers(dest="secrets_command", required=True)
+    init = secrets_commands.add_parser("init", help="generate missing secret: values")
+    init.add_argument("--config", help="the YAML config (default: $HOTLINE_CONFIG)")
+    init.add_argument("--var-dir", default=str(DEFAULT_VAR_DIR))
+    init.set_defaults(handler=cmd_secrets_init)
+
+    prompts = commands.add_parser("prompts", help="prompt audio")
+    prompts_commands = prompts.add_subparsers(dest="prompts_command", required=True)
+    build = prompts_commands.add_parser("build", help="synthesise or convert every prompt")
+    build.add_argument("--config", help="the YAML config (default: $HOTLINE_CONFIG)")
+    build.add_argument("--out", help="output directory (default: prompts.dir of the config)")
+    build.set_defaults(handler=cmd_prompts_build)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    code: int = args.handler(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The IVR: what a caller hears and presses before reaching a person."""

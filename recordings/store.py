@@ -1,0 +1,62 @@
+"""PostgreSQL rows for call recordings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+
+@dataclass(frozen=True)
+class PendingRecording:
+    name: str
+    call_id: str
+    bridge_id: str
+    format: str
+    started_at: datetime
+
+
+class RecordingStore:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def started(
+        self, name: str, call_id: str, bridge_id: str, file_format: str, at: datetime
+    ) -> None:
+        await self._pool.execute(
+            "INSERT INTO recordings (name, call_id, bridge_id, format, state, started_at)"
+            " VALUES ($1,$2,$3,$4,'recording',$5) ON CONFLICT (name) DO NOTHING",
+            name,
+            call_id,
+            bridge_id,
+            file_format,
+            at,
+        )
+
+    async def stored(
+        self, name: str, path: str, duration_ms: int, size_bytes: int, at: datetime
+    ) -> None:
+        await self._pool.execute(
+            "UPDATE recordings SET state='stored', path=$2, duration_ms=$3, size_bytes=$4,"
+            " ended_at=$5 WHERE name=$1",
+            name,
+            path,
+            duration_ms,
+            size_bytes,
+            at,
+        )
+
+    async def failed(self, name: str, at: datetime) -> None:
+        await self._pool.execute(
+            "UPDATE recordings SET state='failed', ended_at=$2 WHERE name=$1 AND state='recording'",
+            name,
+            at,
+        )
+
+    async def pending(self) -> list[PendingRecording]:
+        rows = await self._pool.fetch(
+            "SELECT name, call_id, bridge_id, format, started_at FROM recordings"
+            " WHERE state='recording' ORDER BY started_at"
+        )
+        return [PendingRecording(**dict(row)) for row in rows]

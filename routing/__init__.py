@@ -1,0 +1,1 @@
+"""Queues and routing: which seat takes which caller."""

@@ -1,0 +1,1 @@
+"""PostgreSQL: the connection pool and schema migrations."""

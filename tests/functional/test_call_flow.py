@@ -1,0 +1,341 @@
+"""The whole controller (real PostgreSQL, in-process fake ARI): a call from arrival to its row."""
+
+from __future__ import annotations
+
+import asyncio
+import wave
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+
+from config.holder import ConfigHolder
+from config.schema import HotlineConfig
+from config.secrets import SecretStore
+from hotline.app import Hotline, Locations
+from tests.conftest import TEST_CONFIG
+from tests.fakes.ari_server import FakeAri
+
+CALLER = "caller-1"
+
+
+async def eventually(predicate: Callable[[], object], seconds: float = 5.0) -> Any:
+    async with asyncio.timeout(seconds):
+        while not (result := predicate()):
+            await asyncio.sleep(0.01)
+    return result
+
+
+class Stack:
+    """A running controller wired to the fake, plus what a test needs to drive and inspect it."""
+
+    def __init__(self, fake: FakeAri, hotline: Hotline, database: dict[str, Any], spool: Path):
+        self.fake = fake
+        self.hotline = hotline
+        self.database = database
+        self.spool = spool
+
+    def requests(self, method: str, path: str) -> list[Any]:
+        return self.fake.requests_to(method, path)
+
+    async def caller_arrives(self, channel_id: str = CALLER) -> str:
+        channel = self.fake.add_channel(channel_id, caller_number="13912345678")
+        await self.fake.emit(
+            {"type": "StasisStart", "channel": channel, "args": ["inbound", "12368"]}
+        )
+        await eventually(lambda: self.requests("POST", f"/channels/{channel_id}/answer"))
+        calls = self.hotline.calls
+        assert calls is not None
+        call = await eventually(
+            lambda: next((c for c in calls.live_calls() if c.caller_channel_id == channel_id), None)
+        )
+        return str(call.id)
+
+    async def press(self, digit: str, channel_id: str = CALLER) -> None:
+        await self.fake.emit(
+            {
+                "type": "ChannelDtmfReceived",
+                "digit": digit,
+                "duration_ms": 120,
+                "channel": self.fake.channels[channel_id],
+            }
+        )
+
+    def originations(self) -> list[dict[str, str]]:
+        return [r.params for r in self.requests("POST", "/channels")]
+
+    async def seat_answers(self, channel_id: str, call_id: str) -> None:
+        channel = self.fake.channels[channel_id]
+        channel["state"] = "Up"
+        await self.fake.emit({"type": "StasisStart", "channel": channel, "args": ["seat", call_id]})
+
+    async def hang_up(self, channel_id: str) -> None:
+        channel = self.fake.channels.pop(channel_id)
+        await self.fake.emit({"type": "StasisEnd", "channel": channel})
+        await self.fake.emit(
+            {
+                "type": "ChannelDestroyed",
+                "channel": channel,
+                "cause": 16,
+                "cause_txt": "Normal Clearing",
+            }
+        )
+
+    async def row(self, call_id: str) -> asyncpg.Record:
+        connection = await asyncpg.connect(**self.database)
+        try:
+            row = await connection.fetchrow("SELECT * FROM calls WHERE id=$1", call_id)
+        finally:
+            await connection.close()
+        assert row is not None
+        return row
+
+    async def fetch(self, query: str, *args: object) -> list[asyncpg.Record]:
+        connection = await asyncpg.connect(**self.database)
+        try:
+            return list(await connection.fetch(query, *args))
+        finally:
+            await connection.close()
+
+    async def ended_row(self, call_id: str) -> asyncpg.Record:
+        async with asyncio.timeout(5):
+            while (row := await self.row(call_id))["ended_at"] is None:
+                await asyncio.sleep(0.02)
+        return row
+
+
+def online(*seats: str) -> list[dict[str, Any]]:
+    return [
+        {"technology": "PJSIP", "resource": s, "state": "online", "channel_ids": []} for s in seats
+    ]
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeAri]:
+    async with FakeAri.start() as fake:
+        fake.endpoints = online("high-01")
+        yield fake
+
+
+def make_hotline(
+    fake: FakeAri,
+    database: dict[str, Any],
+    config: HotlineConfig,
+    tmp_path: Path,
+    config_path: Path | None = None,
+) -> Hotline:
+    secrets_dir = tmp_path / "secrets"
+    secrets_dir.mkdir(exist_ok=True)
+    (secrets_dir / "ari").write_text(fake.password)
+    asterisk = config.asterisk.model_copy(update={"ari_url": fake.base_url})
+    config = config.model_copy(update={"asterisk": asterisk})
+    locations = Locations("/prompts", tmp_path / "spool", tmp_path / "store")
+    holder = ConfigHolder(config_path or tmp_path / "hotline.yaml", config)
+    return Hotline(
+        holder, SecretStore(secrets_dir), database, locations, status_listen="127.0.0.1:0"
+    )
+
+
+@pytest.fixture
+async def stack(
+    fake: FakeAri, database: dict[str, Any], test_config: HotlineConfig, tmp_path: Path
+) -> AsyncIterator[Stack]:
+    async with make_hotline(fake, database, test_config, tmp_path) as hotline:
+        await hotline.wait_ready(5)
+        yield Stack(fake, hotline, database, tmp_path / "spool")
+
+
+def write_wav(path: Path, seconds: float) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(path), "wb") as audio:
+        audio.setnchannels(1)
+        audio.setsampwidth(2)
+        audio.setframerate(8000)
+        audio.writeframes(b"\x10\x00" * int(8000 * seconds))
+
+
+async def connect_call(stack: Stack) -> tuple[str, str, str]:
+    call_id = await stack.caller_arrives()
+    await stack.press("0")
+    origination = await eventually(lambda: stack.originations())
+    seat_channel = origination[0]["channelId"]
+    await stack.seat_answers(seat_channel, call_id)
+    record = await eventually(
+        lambda: [
+            r for r in stack.fake.requests if r.method == "POST" and r.path.endswith("/record")
+        ]
+    )
+    bridge_id = record[0].path.split("/")[2]
+    return call_id, seat_channel, bridge_id
+
+
+async def test_call_walks_menu_queue_seat_and_bridge_then_closes_its_row(stack: Stack) -> None:
+    call_id = await stack.caller_arrives()
+    play = await eventually(lambda: stack.requests("POST", f"/channels/{CALLER}/play/{call_id}-p1"))
+    assert play[0].params["media"] == (
+        "sound:/prompts/welcome,sound:/prompts/recording_notice,sound:/prompts/menu"
+    )
+
+    await stack.press("0")
+    origination = (await eventually(lambda: stack.originations()))[0]
+    assert origination["endpoint"] == "PJSIP/high-01"
+    assert origination["appArgs"] == f"seat,{call_id}"
+    assert stack.requests("DELETE", f"/playbacks/{call_id}-p1"), "the key stopped the greeting"
+
+    seat_channel = origination["channelId"]
+    await stack.seat_answers(seat_channel, call_id)
+    await eventually(lambda: stack.fake.recordings.get(call_id))
+    bridge_id = f"{call_id}-bridge"
+    assert sorted(stack.fake.bridges[bridge_id]["channels"]) == sorted([CALLER, seat_channel])
+
+    write_wav(stack.spool / f"{call_id}.wav", 2.5)
+    await stack.hang_up(CALLER)
+    await eventually(lambda: stack.requests("DELETE", f"/channels/{seat_channel}"))
+    await eventually(lambda: stack.requests("DELETE", f"/bridges/{bridge_id}"))
+    await stack.fake.emit(
+        {
+            "type": "RecordingFinished",
+            "recording": {
+                "name": call_id,
+                "format": "wav",
+                "state": "done",
+                "target_uri": f"bridge:{bridge_id}",
+            },
+        }
+    )
+
+    row = await stack.ended_row(call_id)
+    assert (row["end_reason"], row["ended_by"], row["seat_id"]) == (
+        "completed",
+        "caller",
+        "high-01",
+    )
+    assert row["caller_number"] == "13912345678"
+    times = [
+        row[k]
+        for k in (
+            "started_at",
+            "answered_at",
+            "queued_at",
+            "offered_at",
+            "connected_at",
+            "ended_at",
+        )
+    ]
+    assert all(times) and times == sorted(times)
+    async with asyncio.timeout(5):
+        while not (
+            rows := await stack.fetch(
+                "SELECT * FROM recordings WHERE call_id=$1 AND state='stored'", call_id
+            )
+        ):
+            await asyncio.sleep(0.02)
+    assert rows[0]["duration_ms"] == 2500
+    stored = stack.hotline.locations.recordings_store_dir / rows[0]["path"]
+    assert stored.is_file() and not (stack.spool / f"{call_id}.wav").exists()
+    offers = await stack.fetch("SELECT seat_id, outcome FROM call_offers WHERE call_id=$1", call_id)
+    assert [tuple(o) for o in offers] == [("high-01", "answered")]
+    assert stack.hotline.seats.get("high-01").state == "idle"  # type: ignore[union-attr]
+
+
+async def test_unanswered_seat_is_skipped_for_the_next_one(stack: Stack) -> None:
+    stack.hotline.seats.set_registered("chaoyang-01", True)
+    call_id = await stack.caller_arrives()
+    await stack.press("0")
+    first = (await eventually(lambda: stack.originations()))[0]
+    await stack.hang_up(first["channelId"])  # rang out: destroyed without entering Stasis
+
+    second = (await eventually(lambda: stack.originations()[1:]))[0]
+    assert {first["endpoint"], second["endpoint"]} == {"PJSIP/high-01", "PJSIP/chaoyang-01"}
+    offers = await stack.fetch(
+        "SELECT attempt, outcome FROM call_offers WHERE call_id=$1 ORDER BY attempt", call_id
+    )
+    assert [tuple(o) for o in offers] == [(1, "no_answer"), (2, None)]
+
+
+async def test_caller_who_hangs_up_while_waiting_is_recorded_as_abandoned(
+    stack: Stack, fake: FakeAri
+) -> None:
+    stack.hotline.seats.set_registered("high-01", False)
+    call_id = await stack.caller_arrives()
+    await stack.press("0")
+    await eventually(
+        lambda: (
+            stack.requests("POST", f"/channels/{CALLER}/moh")
+            or stack.requests("POST", f"/channels/{CALLER}/play/{call_id}-p2")
+        )
+    )
+    await stack.hang_up(CALLER)
+
+    row = await stack.ended_row(call_id)
+    assert (row["end_reason"], row["ended_by"]) == ("abandoned_in_queue", "caller")
+    assert stack.originations() == [], "no seat was registered, so none was rung"
+
+
+async def test_caller_leaving_while_the_events_link_was_down_is_closed_after_reconnect(
+    stack: Stack,
+) -> None:
+    call_id, seat_channel, bridge_id = await connect_call(stack)
+    connections = stack.fake.connections_total
+
+    stack.fake.channels.pop(CALLER)  # the caller hangs up; the event is lost with the link
+    await stack.fake.drop_connections(abrupt=True)
+    await stack.fake.wait_for_connections(connections + 1)
+
+    row = await stack.ended_row(call_id)
+    assert (row["end_reason"], row["ended_by"]) == ("completed", "caller")
+    assert stack.requests("DELETE", f"/channels/{seat_channel}")
+    assert stack.requests("DELETE", f"/bridges/{bridge_id}")
+
+
+async def test_restarted_controller_adopts_a_bridged_call_and_closes_it_at_hangup(
+    fake: FakeAri, database: dict[str, Any], test_config: HotlineConfig, tmp_path: Path
+) -> None:
+    async with make_hotline(fake, database, test_config, tmp_path) as first:
+        await first.wait_ready(5)
+        call_id, seat_channel, bridge_id = await connect_call(
+            Stack(fake, first, database, tmp_path / "spool")
+        )
+    # The first controller is gone (its task cancelled); Asterisk still holds the bridged call.
+    assert CALLER in fake.channels and bridge_id in fake.bridges
+
+    async with make_hotline(fake, database, test_config, tmp_path) as second:
+        await second.wait_ready(5)
+        stack = Stack(fake, second, database, tmp_path / "spool")
+        assert second.calls is not None
+        adopted = await eventually(lambda: second.calls.live_calls())  # type: ignore[union-attr]
+        assert [(c.id, c.state.value) for c in adopted] == [(call_id, "connected")]
+        assert second.seats.get("high-01").call_id == call_id  # type: ignore[union-attr]
+
+        await stack.hang_up(seat_channel)
+        row = await stack.ended_row(call_id)
+        assert (row["end_reason"], row["ended_by"]) == ("completed", "seat")
+        assert stack.requests("DELETE", f"/channels/{CALLER}")
+
+
+async def test_rejected_config_reload_keeps_serving_the_last_good_menu(
+    fake: FakeAri, database: dict[str, Any], test_config: HotlineConfig, tmp_path: Path
+) -> None:
+    path = tmp_path / "hotline.yaml"
+    text = TEST_CONFIG.read_text(encoding="utf-8").replace(
+        "ring_timeout_s: 10", "ring_timeout_s: soon"
+    )
+    path.write_text(text, encoding="utf-8")
+    line = text.splitlines().index("    ring_timeout_s: soon") + 1
+    async with make_hotline(fake, database, test_config, tmp_path, path) as hotline:
+        await hotline.wait_ready(5)
+        assert hotline.holder.reload() is False
+        assert hotline.holder.last_errors == [
+            f"{path}:{line}:21: queues[0].ring_timeout_s: Input should be a valid integer, "
+            "unable to parse string as an integer"
+        ]
+        assert hotline.holder.current.hotline.name == test_config.hotline.name
+
+        stack = Stack(fake, hotline, database, tmp_path / "spool")
+        call_id = await stack.caller_arrives()
+        play = await eventually(
+            lambda: stack.requests("POST", f"/channels/{CALLER}/play/{call_id}-p1")
+        )
+        assert "sound:/prompts/welcome" in play[0].params["media"]

@@ -195,9 +195,12 @@ class AsteriskInstance:
         self.recording_dir.host.mkdir(mode=0o750, exist_ok=True)
         render_config(self.settings, self.layout, self._dir("etc").host, self._module_dir())
         self._make_hold_music()
-        for path in [base, *base.rglob("*")]:
-            if path != base:
-                os.chown(path, uid, gid, follow_symlinks=False)
+        # Not recursive over everything: recordings pile up, and Asterisk owns what it wrote.
+        owned = [self._dir(kind).host for kind in self.layout.dir_kinds]
+        owned += [self.recording_dir.host, *self._dir("etc").host.iterdir()]
+        owned += list(self.moh_dir.host.iterdir())
+        for path in owned:
+            os.chown(path, uid, gid, follow_symlinks=False)
 
     def _asterisk_ids(self) -> tuple[int, int]:
         passwd = self.root / "etc" / "passwd"
@@ -221,44 +224,20 @@ class AsteriskInstance:
             raise SandboxError("sox is not installed; run `python3 -m sandbox debs` first")
         # A slow plucked C-major arpeggio, quiet, with a rest before it repeats.
         notes = ("C4", "E4", "G4", "C5", "G4", "E4")
+        telephone_wav = ["-r", "8000", "-c", "1", "-b", "16"]
         work = moh / ".making"
         work.mkdir(exist_ok=True)
         try:
             parts: list[str] = []
             for index, note in enumerate(notes):
-                part = work / f"{index}.wav"
-                run(
-                    [
-                        "sox",
-                        "-n",
-                        "-r",
-                        "8000",
-                        "-c",
-                        "1",
-                        "-b",
-                        "16",
-                        str(part),
-                        "synth",
-                        "0.55",
-                        "pluck",
-                        note,
-                        "fade",
-                        "0",
-                        "0.55",
-                        "0.25",
-                    ],
-                    what="making hold music",
-                )
-                parts.append(str(part))
-            rest = work / "rest.wav"
-            run(
-                ["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(rest), "trim", "0", "1.2"],
-                what="making hold music",
-            )
-            run(
-                ["sox", *parts, str(rest), str(moh / "hotline-hold.wav"), "gain", "-n", "-14"],
-                what="making hold music",
-            )
+                part = str(work / f"{index}.wav")
+                pluck = ["synth", "0.55", "pluck", note, "fade", "0", "0.55", "0.25"]
+                run(["sox", "-n", *telephone_wav, part, *pluck], what="making hold music")
+                parts.append(part)
+            rest = str(work / "rest.wav")
+            run(["sox", "-n", *telephone_wav, rest, "trim", "0", "1.2"], what="making hold music")
+            target = str(moh / "hotline-hold.wav")
+            run(["sox", *parts, rest, target, "gain", "-n", "-14"], what="making hold music")
         finally:
             shutil.rmtree(work, ignore_errors=True)
 

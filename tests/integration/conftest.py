@@ -1,0 +1,224 @@
+"""The real stack: Asterisk 22 in its sandbox, PostgreSQL, SIPp peers. Never skipped."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from config.holder import ConfigHolder
+from config.loader import load_config
+from config.schema import HotlineConfig
+from config.secrets import SecretStore
+from hotline.app import Hotline, Locations
+from hotline.local_stack import asterisk_settings, ensure_secrets
+from ivr.prompts import build_prompts
+from sandbox.asterisk import AsteriskInstance, build_root
+from tests.conftest import REPO, TEST_CONFIG
+from tests.integration.tcp_proxy import TcpProxy
+
+SIPP_DIR = REPO / "tests" / "sipp"
+SECRETS_DIR = REPO / "var" / "test-secrets"
+
+
+@dataclass
+class RealAsterisk:
+    instance: AsteriskInstance
+    config: HotlineConfig
+    secrets: SecretStore
+
+    @property
+    def sip_target(self) -> str:
+        return f"{self.config.asterisk.sip_address}:{self.config.asterisk.sip_port}"
+
+    def active_channels(self) -> int:
+        output = self.instance.cli("core show channels count")
+        for line in output.splitlines():
+            if "active channel" in line:
+                return int(line.split()[0])
+        raise AssertionError(f"unexpected 'core show channels count' output: {output!r}")
+
+
+@pytest.fixture(scope="session")
+def real_asterisk() -> Iterator[RealAsterisk]:
+    # No skip: without Asterisk the suite must fail, loudly, here.
+    if shutil.which("sipp") is None:
+        raise RuntimeError("sipp is not installed: run 'make test' (it installs sip-tester)")
+    build_root()
+    config = load_config(TEST_CONFIG)
+    secrets = SecretStore(SECRETS_DIR)
+    ensure_secrets(config, secrets)
+    instance = AsteriskInstance("test", asterisk_settings(config, secrets))
+    instance.stop()
+    instance.install()
+    build_prompts(config.prompts, instance.prompts_dir.host, base_dir=TEST_CONFIG.parent)
+    instance.start()
+    yield RealAsterisk(instance, config, secrets)
+    instance.stop()
+
+
+@dataclass
+class Running:
+    hotline: Hotline
+    proxy: TcpProxy
+    asterisk: RealAsterisk
+    database: dict[str, Any]
+
+
+@pytest.fixture
+async def running(
+    real_asterisk: RealAsterisk, database: dict[str, Any], tmp_path: Path
+) -> AsyncIterator[Running]:
+    """The controller in-process, reaching ARI through a relay the test can cut."""
+    config = real_asterisk.config
+    proxy_port = int(config.asterisk.ari_url.rsplit(":", 1)[1])
+    proxy = TcpProxy(proxy_port, config.asterisk.http_port)
+    await proxy.start()
+    instance = real_asterisk.instance
+    locations = Locations(
+        str(instance.prompts_dir.inner), instance.recording_dir.host, tmp_path / "recordings"
+    )
+    hotline = Hotline(ConfigHolder(TEST_CONFIG, config), real_asterisk.secrets, database, locations)
+    try:
+        async with hotline:
+            await hotline.wait_ready(15)
+            yield Running(hotline, proxy, real_asterisk, database)
+    finally:
+        await proxy.stop()
+        instance.cli("channel request hangup all")
+
+
+@dataclass
+class Sipp:
+    process: asyncio.subprocess.Process
+    name: str
+    workdir: Path
+
+    async def finish(self, seconds: float) -> int:
+        try:
+            async with asyncio.timeout(seconds):
+                await self.process.wait()
+        except TimeoutError:
+            self.process.send_signal(signal.SIGKILL)
+            await self.process.wait()
+            raise AssertionError(f"sipp {self.name} did not finish in {seconds} s") from None
+        code = self.process.returncode
+        assert code is not None
+        return code
+
+    def errors(self) -> str:
+        logs = sorted(self.workdir.glob("*_errors.log"))
+        return "\n".join(log.read_text(errors="replace")[-2000:] for log in logs)
+
+
+async def start_sipp(workdir: Path, name: str, *args: str) -> Sipp:
+    workdir.mkdir(parents=True, exist_ok=True)
+    for voice, tone in (("caller-voice.ulaw", "440"), ("seat-voice.ulaw", "660")):
+        if not (workdir / voice).exists():
+            process = await asyncio.create_subprocess_exec(
+                "sox",
+                "-n",
+                "-r",
+                "8000",
+                "-c",
+                "1",
+                "-t",
+                "ul",
+                voice,
+                "synth",
+                "3",
+                "sine",
+                tone,
+                "vol",
+                "0.5",
+                cwd=workdir,
+            )
+            assert await process.wait() == 0
+    process = await asyncio.create_subprocess_exec(
+        "sipp",
+        *args,
+        "-nostdin",
+        "-trace_err",
+        cwd=workdir,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+        env={**os.environ, "TERM": "dumb"},
+    )
+    return Sipp(process, name, workdir)
+
+
+async def start_caller(
+    asterisk: RealAsterisk,
+    workdir: Path,
+    *,
+    talk_ms: int,
+    number: str = "12368",
+    media_port: int = 30000,
+) -> Sipp:
+    return await start_sipp(
+        workdir,
+        "caller",
+        asterisk.sip_target,
+        "-sf",
+        str(SIPP_DIR / "caller.xml"),
+        "-s",
+        number,
+        "-i",
+        "127.0.0.2",
+        "-p",
+        "5161",
+        "-mi",
+        "127.0.0.2",
+        "-mp",
+        str(media_port),
+        "-key",
+        "talk_ms",
+        str(talk_ms),
+        "-m",
+        "1",
+    )
+
+
+async def start_seat(
+    asterisk: RealAsterisk,
+    workdir: Path,
+    seat_id: str,
+    *,
+    address: str,
+    stay_ms: int,
+    media_port: int = 32000,
+) -> Sipp:
+    password = asterisk.secrets.resolve(f"secret:seat-{seat_id}")
+    return await start_sipp(
+        workdir,
+        f"seat {seat_id}",
+        asterisk.sip_target,
+        "-sf",
+        str(SIPP_DIR / "seat.xml"),
+        "-oocsf",
+        str(SIPP_DIR / "seat-answer.xml"),
+        "-s",
+        seat_id,
+        "-ap",
+        password,
+        "-i",
+        address,
+        "-p",
+        "5170",
+        "-mi",
+        address,
+        "-mp",
+        str(media_port),
+        "-key",
+        "stay_ms",
+        str(stay_ms),
+        "-m",
+        "1",
+    )

@@ -222,6 +222,11 @@ class BridgeAndRecord:
 
 
 @dataclass(frozen=True)
+class StopRecording:
+    recording_name: str
+
+
+@dataclass(frozen=True)
 class HangUp:
     channel_id: str
 
@@ -245,6 +250,7 @@ CallCommand = (
     | SeatTalking
     | ReleaseSeat
     | BridgeAndRecord
+    | StopRecording
     | HangUp
     | DestroyBridge
 )

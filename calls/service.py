@@ -25,6 +25,9 @@ from routing.service import Router, WaitingCaller
 
 log = structlog.get_logger(__name__)
 
+# How long after a bridged call ends its RecordingFinished may take before we file it ourselves.
+RECORDING_SETTLE_S = 5.0
+
 
 @dataclass(frozen=True)
 class CallSettings:
@@ -194,6 +197,8 @@ class CallService:
                 event = runtime.events.get_nowait()
                 if isinstance(event, m.SeatAssigned):
                     self._release_seat(runtime.call.id, event.seat_id, OfferOutcome.CALLER_LEFT, 0)
+            if runtime.call.bridge_id is not None:
+                self._spawn(self._settle_recording(runtime.call.id), "recording settle")
             self._calls.pop(runtime.call.id, None)
             for channel_id in runtime.call.channels():
                 self._owners.pop(channel_id, None)
@@ -276,6 +281,8 @@ class CallService:
                         await self._store.offer_ended(call.id, attempt, outcome, now)
                 case m.BridgeAndRecord(bridge_id, channel_ids, recording_name):
                     await self._bridge_and_record(call, bridge_id, channel_ids, recording_name)
+                case m.StopRecording(name):
+                    await self._ignore_gone(self._ari.stop_recording(name))
                 case m.HangUp(channel_id):
                     await self._hang_up(channel_id)
                 case m.DestroyBridge(bridge_id):
@@ -360,6 +367,15 @@ class CallService:
         except AriError as exc:
             # The conversation matters more than its recording: keep the call, flag the gap.
             log.error("bridge recording did not start", bridge=bridge_id, error=str(exc))
+
+    async def _settle_recording(self, name: str) -> None:
+        await asyncio.sleep(RECORDING_SETTLE_S)
+        try:
+            await self._ari.get_live_recording(name)
+        except AriNotFound:
+            await self._recordings.settle(name)
+        else:
+            log.debug("recording still live", recording=name)
 
     async def _hang_up(self, channel_id: str) -> None:
         await self._ignore_gone(self._ari.hangup(channel_id))

@@ -40,6 +40,7 @@ from calls.model import (
     StartTimer,
     StopHoldMusic,
     StopPlayback,
+    StopRecording,
     TimerFired,
 )
 from ivr import model as ivr
@@ -285,6 +286,9 @@ def _end_connected(call: Call, by: Party, now: datetime) -> Decision:
     assert call.bridge_id is not None and call.queue is not None
     other = call.seat_channel_id if by is Party.CALLER else call.caller_channel_id
     commands: list[CallCommand] = [
+        # Stopped while the bridge still exists: Asterisk sends RecordingFinished only to apps
+        # still subscribed to the bridge, and destroying it first can lose that event.
+        StopRecording(call.id),
         HangUp(other),
         DestroyBridge(call.bridge_id),
         ReleaseSeat(call.seat_id, OfferOutcome.ANSWERED, call.offer_attempt, call.queue.wrap_up_s),

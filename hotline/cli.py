@@ -88,6 +88,28 @@ def cmd_prompts_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_asterisk_config(args: argparse.Namespace) -> int:
+    from hotline.local_stack import asterisk_settings
+    from sandbox import SandboxError
+    from sandbox.asterisk_config import InstanceLayout, render_config
+
+    config = _load_or_exit(_config_path(args.config))
+    layout = InstanceLayout(args.instance)
+    try:
+        settings = asterisk_settings(config, _secrets(Path(args.var_dir)))
+        written = render_config(settings, layout, Path(args.out))
+    except (SecretMissingError, SandboxError) as exc:
+        print(f"hotline: {exc}", file=sys.stderr)
+        return 1
+    print(f"{len(written)} files written to {args.out} (files 0640: they hold passwords)")
+    print(f"start Asterisk with: asterisk -f -C {layout.asterisk_conf}")
+    print(
+        f"controller settings: prompts.asterisk_dir = {layout.dir('prompts')}, "
+        f"recordings spool = {layout.recording_dir}"
+    )
+    return 0
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     if not args.url.startswith(("http://", "https://")):
         print("hotline: --url must be an http(s) URL", file=sys.stderr)
@@ -253,6 +275,20 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--var-dir", default=str(DEFAULT_VAR_DIR))
     init.set_defaults(handler=cmd_secrets_init)
 
+    render = commands.add_parser(
+        "asterisk-config",
+        help="render Asterisk's configuration from the YAML",
+        description=(
+            "Render asterisk-conf/ with the seats, carriers and numbers of the YAML for a "
+            "deployment. Asterisk keeps its files under /srv/hotline/INSTANCE/."
+        ),
+    )
+    render.add_argument("--config", help="the YAML config (default: $HOTLINE_CONFIG)")
+    render.add_argument("--out", required=True, help="directory to write the .conf files to")
+    render.add_argument("--instance", default="prod", help="instance name (default: %(default)s)")
+    render.add_argument("--var-dir", default=str(DEFAULT_VAR_DIR))
+    render.set_defaults(handler=cmd_asterisk_config)
+
     prompts = commands.add_parser("prompts", help="prompt audio")
     prompts_commands = prompts.add_subparsers(dest="prompts_command", required=True)
     build = prompts_commands.add_parser("build", help="synthesise or convert every prompt")
@@ -264,7 +300,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    code: int = args.handler(args)
+    try:
+        code: int = args.handler(args)
+    except BrokenPipeError:
+        # The reader (`hotline status | head`) went away; that is not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     return code
 
 

@@ -78,7 +78,9 @@ def start_local_stack(
     if created:
         progress(f"generated {len(created)} secrets in {secrets.directory}")
     progress("starting PostgreSQL")
-    postgres = LocalCluster(var_dir / f"postgres-{instance}", postgres_port)
+    postgres = LocalCluster(
+        var_dir / f"postgres-{instance}", postgres_port, secrets.directory / f"postgres-{instance}"
+    )
     postgres.ensure()
     postgres.start()
     try:

@@ -52,6 +52,9 @@ class RecordingService:
         try:
             size, duration_ms = await asyncio.to_thread(self._move, source, target)
         except FileNotFoundError:
+            if await self._store.state(name) == "stored":
+                log.debug("recording already filed", recording=name)
+                return True
             log.error("recording file missing", recording=name, path=str(source))
             await self._store.failed(name, now)
             return False
@@ -65,6 +68,13 @@ class RecordingService:
         target.chmod(0o640)
         duration_ms = wav_duration_ms(target) if self.format == "wav" else 0
         return target.stat().st_size, duration_ms
+
+    async def settle(self, name: str) -> bool:
+        """File a recording whose RecordingFinished never came; True if it was still open."""
+        if await self._store.state(name) != "recording":
+            return False
+        log.warning("recording end not reported by Asterisk; filing it", recording=name)
+        return await self.finished(name)
 
     async def failed(self, name: str, cause: str | None) -> None:
         log.error("recording failed", recording=name, cause=cause)

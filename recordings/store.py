@@ -39,7 +39,7 @@ class RecordingStore:
     ) -> None:
         await self._pool.execute(
             "UPDATE recordings SET state='stored', path=$2, duration_ms=$3, size_bytes=$4,"
-            " ended_at=$5 WHERE name=$1",
+            " ended_at=$5 WHERE name=$1 AND state='recording'",
             name,
             path,
             duration_ms,
@@ -53,6 +53,12 @@ class RecordingStore:
             name,
             at,
         )
+
+    async def state(self, name: str) -> str | None:
+        state: str | None = await self._pool.fetchval(
+            "SELECT state FROM recordings WHERE name=$1", name
+        )
+        return state
 
     async def pending(self) -> list[PendingRecording]:
         rows = await self._pool.fetch(

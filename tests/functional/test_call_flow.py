@@ -339,3 +339,23 @@ async def test_rejected_config_reload_keeps_serving_the_last_good_menu(
             lambda: stack.requests("POST", f"/channels/{CALLER}/play/{call_id}-p1")
         )
         assert "sound:/prompts/welcome" in play[0].params["media"]
+
+
+async def test_recording_is_filed_even_when_its_finished_event_never_comes(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("calls.service.RECORDING_SETTLE_S", 0.2)
+    call_id, _seat_channel, _bridge_id = await connect_call(stack)
+    write_wav(stack.spool / f"{call_id}.wav", 1.0)
+    await stack.hang_up(CALLER)
+    await eventually(lambda: stack.requests("POST", f"/recordings/live/{call_id}/stop"))
+    del stack.fake.recordings[call_id]  # finished in Asterisk; the event was lost
+
+    async with asyncio.timeout(5):
+        while not (
+            rows := await stack.fetch(
+                "SELECT duration_ms FROM recordings WHERE name=$1 AND state='stored'", call_id
+            )
+        ):
+            await asyncio.sleep(0.02)
+    assert rows[0]["duration_ms"] == 1000

@@ -40,6 +40,7 @@ from calls.model import (
     StartTimer,
     StopHoldMusic,
     StopPlayback,
+    StopRecording,
     TimerFired,
 )
 from calls.state import IVR_INPUT_TIMER, MAX_WAIT_TIMER, OFFER_TIMER, Decision, decide
@@ -442,6 +443,7 @@ def test_first_seat_answering_after_requeue_is_hung_up() -> None:
             connected,
             EndReason.COMPLETED,
             [
+                StopRecording("c1"),
                 HangUp(SEAT_CHANNEL),
                 DestroyBridge("c1-bridge"),
                 ReleaseSeat("high-01", OfferOutcome.ANSWERED, 1, 20),
@@ -467,6 +469,7 @@ def test_seat_left_while_connected_completes_call_ended_by_seat() -> None:
     call, commands = step(connected(), SeatLeft(SEAT_CHANNEL), 300)
 
     assert commands == [
+        StopRecording("c1"),
         HangUp(CALLER),
         DestroyBridge("c1-bridge"),
         ReleaseSeat("high-01", OfferOutcome.ANSWERED, 1, GENERAL.wrap_up_s),

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import enum
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from agents.model import OfferOutcome
 from ivr.model import IvrState
+
+# Letters only: a call id with a long digit run would be masked as a phone number in logs.
+_DIGITS_TO_LETTERS = str.maketrans("0123456789", "ghijklmnop")
+
+
+def new_call_id() -> str:
+    return "c" + uuid.uuid4().hex[:16].translate(_DIGITS_TO_LETTERS)
 
 
 class CallState(enum.StrEnum):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -140,7 +139,7 @@ class CallService:
         if channel_id in self._owners:
             return
         call = m.Call(
-            id=f"c{uuid.uuid4().hex[:16]}",
+            id=m.new_call_id(),
             caller_channel_id=channel_id,
             caller_number=caller_number,
             dialed_number=dialed,

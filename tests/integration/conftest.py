@@ -160,7 +160,7 @@ async def start_caller(
     *,
     talk_ms: int,
     number: str = "12368",
-    media_port: int = 30000,
+    media_port: int = 40000,
 ) -> Sipp:
     return await start_sipp(
         workdir,
@@ -193,7 +193,7 @@ async def start_seat(
     *,
     address: str,
     stay_ms: int,
-    media_port: int = 32000,
+    media_port: int = 42000,
 ) -> Sipp:
     password = asterisk.secrets.resolve(f"secret:seat-{seat_id}")
     return await start_sipp(

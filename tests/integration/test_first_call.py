@@ -13,7 +13,7 @@ from typing import Any
 import asyncpg
 
 from calls.model import CallState
-from tests.integration.conftest import Running, start_caller, start_seat, start_sipp
+from tests.integration.conftest import Running, Sipp, start_caller, start_seat, start_sipp
 
 SIPP_DIR = Path(__file__).resolve().parents[1] / "sipp"
 
@@ -60,21 +60,24 @@ def rms(path: Path) -> float:
     return math.sqrt(sum(s * s for s in samples) / max(len(samples), 1))
 
 
-async def seat_registered(running: Running, seat_id: str) -> None:
-    def registered() -> bool:
-        seat = running.hotline.seats.get(seat_id)
-        return seat is not None and seat.registered
+async def seat_registered(running: Running, seat: Sipp, seat_id: str) -> None:
+    def registered_or_gone() -> bool:
+        board_seat = running.hotline.seats.get(seat_id)
+        return (board_seat is not None and board_seat.registered) or (
+            seat.process.returncode is not None
+        )
 
-    await eventually(registered, 15)
+    await eventually(registered_or_gone, 15)
+    assert seat.process.returncode is None, f"the seat's SIPp stopped: {seat.errors()}"
 
 
 async def test_citizen_reaches_a_registered_seat_and_the_bridged_call_is_recorded(
     running: Running, tmp_path: Path
 ) -> None:
     seat = await start_seat(
-        running.asterisk, tmp_path / "seat", "chaoyang-01", address="127.0.0.3", stay_ms=16000
+        running.asterisk, tmp_path / "seat", "chaoyang-01", address="127.0.0.13", stay_ms=16000
     )
-    await seat_registered(running, "chaoyang-01")
+    await seat_registered(running, seat, "chaoyang-01")
 
     caller = await start_caller(running.asterisk, tmp_path / "caller", talk_ms=6000)
     assert await caller.finish(40) == 0, caller.errors()
@@ -123,13 +126,13 @@ async def test_unauthenticated_invite_from_an_unknown_address_is_refused(
         "-s",
         "12368",
         "-i",
-        "127.0.0.9",
+        "127.0.0.19",
         "-p",
         "5190",
         "-mi",
-        "127.0.0.9",
+        "127.0.0.19",
         "-mp",
-        "34000",
+        "44000",
         "-m",
         "1",
     )
@@ -145,11 +148,11 @@ async def test_call_survives_a_cut_events_connection_and_is_closed_after_reconne
         running.asterisk,
         tmp_path / "seat",
         "haidian-01",
-        address="127.0.0.4",
+        address="127.0.0.14",
         stay_ms=22000,
-        media_port=32100,
+        media_port=42100,
     )
-    await seat_registered(running, "haidian-01")
+    await seat_registered(running, seat, "haidian-01")
     caller = await start_caller(running.asterisk, tmp_path / "caller", talk_ms=10000)
     calls = running.hotline.calls
     assert calls is not None

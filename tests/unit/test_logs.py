@@ -178,3 +178,13 @@ def test_console_logging_also_masks_the_caller(capsys: pytest.CaptureFixture[str
     err = capsys.readouterr().err
     assert "138****5678" in err
     assert "13812345678" not in err
+
+
+def test_call_ids_survive_masking_inside_free_text() -> None:
+    from calls.model import new_call_id
+
+    ids = [new_call_id() for _ in range(200)]
+    assert len(set(ids)) == 200
+    for call_id in ids:
+        path = f"2026/11/24/{call_id}.wav"
+        assert mask_text(path) == path

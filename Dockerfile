@@ -1,7 +1,8 @@
 # Production images. Build one target each:
 #   docker build --target controller -t hotline-controller .
 #   docker build --target asterisk   -t hotline-asterisk .
-# compose.yaml runs both with PostgreSQL.
+# compose.yaml runs both with PostgreSQL. Asterisk keeps its files under /srv/hotline/prod/,
+# the layout `hotline asterisk-config` renders for.
 
 FROM python:3.11-slim-bookworm AS controller
 RUN apt-get update \
@@ -20,9 +21,10 @@ COPY routing routing
 COPY sandbox sandbox
 COPY store store
 COPY asterisk-conf asterisk-conf
-RUN pip install --no-cache-dir -c constraints.txt . \
+# Editable, so sandbox/ finds asterisk-conf/ beside it when rendering Asterisk's configuration.
+RUN pip install --no-cache-dir -c constraints.txt -e . \
  && useradd --system --uid 10368 --home-dir /var/lib/hotline hotline \
- && mkdir -p /var/lib/hotline && chown hotline /var/lib/hotline
+ && mkdir -p /var/lib/hotline/recordings && chown -R hotline /var/lib/hotline
 USER hotline
 ENV HOTLINE_VAR_DIR=/var/lib/hotline HOTLINE_SECRETS_DIR=/run/secrets
 ENTRYPOINT ["hotline"]
@@ -32,5 +34,9 @@ CMD ["run", "--config", "/etc/hotline/hotline.yaml", "--log-format", "json"]
 FROM debian:sid-slim AS asterisk
 RUN apt-get update \
  && apt-get install -y --no-install-recommends asterisk asterisk-modules asterisk-core-sounds-en-gsm \
- && rm -rf /var/lib/apt/lists/*
-CMD ["asterisk", "-f", "-U", "asterisk", "-G", "asterisk", "-C", "/etc/asterisk/asterisk.conf"]
+ && rm -rf /var/lib/apt/lists/* \
+ && mkdir -p /srv/hotline/prod/etc /srv/hotline/prod/run /srv/hotline/prod/spool/recording \
+             /srv/hotline/prod/log /srv/hotline/prod/lib /srv/hotline/prod/db \
+             /srv/hotline/prod/cache /srv/hotline/prod/prompts /srv/hotline/prod/moh \
+ && chown -R asterisk:asterisk /srv/hotline/prod
+CMD ["asterisk", "-f", "-U", "asterisk", "-G", "asterisk", "-C", "/srv/hotline/prod/etc/asterisk.conf"]

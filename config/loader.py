@@ -29,7 +29,7 @@ def load_config(path: Path) -> HotlineConfig:
     except ValidationError as exc:
         raise ConfigError(_issues_from_validation(document, exc)) from exc
     issues = [
-        ConfigIssue(document.position_of(location), message)
+        ConfigIssue(document.position_of(location), f"{_dotted(location)}: {message}")
         for location, message in _cross_reference_problems(config)
     ]
     if issues:

@@ -91,14 +91,21 @@ def cmd_prompts_build(args: argparse.Namespace) -> int:
 def cmd_asterisk_config(args: argparse.Namespace) -> int:
     from hotline.local_stack import asterisk_settings
     from sandbox import SandboxError
+    from sandbox.asterisk import make_hold_music
     from sandbox.asterisk_config import InstanceLayout, render_config
 
-    config = _load_or_exit(_config_path(args.config))
+    path = _config_path(args.config)
+    config = _load_or_exit(path)
     layout = InstanceLayout(args.instance)
     try:
         settings = asterisk_settings(config, _secrets(Path(args.var_dir)))
         written = render_config(settings, layout, Path(args.out))
-    except (SecretMissingError, SandboxError) as exc:
+        if args.moh_dir:
+            Path(args.moh_dir).mkdir(parents=True, exist_ok=True)
+            make_hold_music(Path(args.moh_dir))
+        if args.prompts_dir:
+            build_prompts(config.prompts, Path(args.prompts_dir), base_dir=path.parent)
+    except (SecretMissingError, SandboxError, PromptError) as exc:
         print(f"hotline: {exc}", file=sys.stderr)
         return 1
     print(f"{len(written)} files written to {args.out} (files 0640: they hold passwords)")
@@ -286,6 +293,8 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--config", help="the YAML config (default: $HOTLINE_CONFIG)")
     render.add_argument("--out", required=True, help="directory to write the .conf files to")
     render.add_argument("--instance", default="prod", help="instance name (default: %(default)s)")
+    render.add_argument("--moh-dir", help="also write the default hold music here")
+    render.add_argument("--prompts-dir", help="also build the prompts here")
     render.add_argument("--var-dir", default=str(DEFAULT_VAR_DIR))
     render.set_defaults(handler=cmd_asterisk_config)
 

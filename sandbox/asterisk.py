@@ -120,6 +120,32 @@ def asterisk_version(root: Path = DEFAULT_ROOT) -> str:
     return marker.read_text(encoding="utf-8").strip() if marker.is_file() else ""
 
 
+def make_hold_music(moh: Path) -> None:
+    """The default music-on-hold class: a short, quiet, repeating melody (8 kHz WAV)."""
+    if any(moh.glob("*.wav")):
+        return
+    if shutil.which("sox") is None:
+        raise SandboxError("sox is not installed; run `python3 -m sandbox debs` first")
+    # A slow plucked C-major arpeggio, quiet, with a rest before it repeats.
+    notes = ("C4", "E4", "G4", "C5", "G4", "E4")
+    telephone_wav = ["-r", "8000", "-c", "1", "-b", "16"]
+    work = moh / ".making"
+    work.mkdir(exist_ok=True)
+    try:
+        parts: list[str] = []
+        for index, note in enumerate(notes):
+            part = str(work / f"{index}.wav")
+            pluck = ["synth", "0.55", "pluck", note, "fade", "0", "0.55", "0.25"]
+            run(["sox", "-n", *telephone_wav, part, *pluck], what="making hold music")
+            parts.append(part)
+        rest = str(work / "rest.wav")
+        run(["sox", "-n", *telephone_wav, rest, "trim", "0", "1.2"], what="making hold music")
+        target = str(moh / "hotline-hold.wav")
+        run(["sox", *parts, rest, target, "gain", "-n", "-14"], what="making hold music")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 @dataclass(frozen=True)
 class ChrootPath:
     """One location seen two ways: `inner` for Asterisk and ARI, `host` for the controller."""
@@ -194,7 +220,7 @@ class AsteriskInstance:
             self._dir(kind).host.mkdir(mode=0o750, exist_ok=True)
         self.recording_dir.host.mkdir(mode=0o750, exist_ok=True)
         render_config(self.settings, self.layout, self._dir("etc").host, self._module_dir())
-        self._make_hold_music()
+        make_hold_music(self.moh_dir.host)
         # Not recursive over everything: recordings pile up, and Asterisk owns what it wrote.
         owned = [self._dir(kind).host for kind in self.layout.dir_kinds]
         owned += [self.recording_dir.host, *self._dir("etc").host.iterdir()]
@@ -215,31 +241,6 @@ class AsteriskInstance:
         if not found:
             return DEFAULT_MODULE_DIR
         return "/" + str(found[0].relative_to(self.root))
-
-    def _make_hold_music(self) -> None:
-        moh = self.moh_dir.host
-        if any(moh.glob("*.wav")):
-            return
-        if shutil.which("sox") is None:
-            raise SandboxError("sox is not installed; run `python3 -m sandbox debs` first")
-        # A slow plucked C-major arpeggio, quiet, with a rest before it repeats.
-        notes = ("C4", "E4", "G4", "C5", "G4", "E4")
-        telephone_wav = ["-r", "8000", "-c", "1", "-b", "16"]
-        work = moh / ".making"
-        work.mkdir(exist_ok=True)
-        try:
-            parts: list[str] = []
-            for index, note in enumerate(notes):
-                part = str(work / f"{index}.wav")
-                pluck = ["synth", "0.55", "pluck", note, "fade", "0", "0.55", "0.25"]
-                run(["sox", "-n", *telephone_wav, part, *pluck], what="making hold music")
-                parts.append(part)
-            rest = str(work / "rest.wav")
-            run(["sox", "-n", *telephone_wav, rest, "trim", "0", "1.2"], what="making hold music")
-            target = str(moh / "hotline-hold.wav")
-            run(["sox", *parts, rest, target, "gain", "-n", "-14"], what="making hold music")
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
 
     # ---- process control
 

@@ -330,9 +330,9 @@ def test_all_cross_reference_problems_are_reported_together(tmp_path: Path) -> N
     issues = issues_of(path)
 
     assert {(located(issue), issue.message) for issue in issues} == {
-        ((12, 12), "unknown prompt 'farewell'"),
-        ((25, 15), "unknown platform 'nowhere'"),
-        ((29, 9), "seat id 'high-01' is used more than once"),
+        ((12, 12), "ivr.goodbye: unknown prompt 'farewell'"),
+        ((25, 15), "seats[0].platform: unknown platform 'nowhere'"),
+        ((29, 9), "seats[1].id: seat id 'high-01' is used more than once"),
     }
 
 
@@ -361,7 +361,7 @@ def test_reload_keeps_last_good_config_on_error_then_applies_fixed_file(tmp_path
     path.write_text(edited({30: "    platform: int9", 14: "  input_timeout_s: 6"}), "utf-8")
     assert holder.reload() is False
     assert holder.current is original
-    assert holder.last_errors == [f"{path}:30:15: unknown platform 'int9'"]
+    assert holder.last_errors == [f"{path}:30:15: seats[1].platform: unknown platform 'int9'"]
     assert seen == []
 
     path.write_text(edited({14: "  input_timeout_s: 9"}), "utf-8")

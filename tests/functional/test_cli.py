@@ -1,0 +1,101 @@
+"""The `hotline` command as an admin runs it: exit codes and what it prints."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO
+
+EXAMPLE = REPO / "config" / "examples" / "beijing.yaml"
+
+
+def hotline(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "hotline", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        check=False,
+        timeout=60,
+    )
+
+
+def test_check_config_accepts_the_example_and_summarises_it() -> None:
+    done = hotline("check-config", str(EXAMPLE))
+    assert done.returncode == 0, done.stderr
+    assert "OK (23 platforms, 48 seats, 1 queues, 6 prompts)" in done.stdout
+
+
+def test_check_config_reports_every_error_as_file_line_col_and_fails(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    text = EXAMPLE.read_text(encoding="utf-8")
+    text = text.replace("agent_queue: general", "agent_queue: nowhere")
+    text = text.replace("platform: haidian,", "platform: atlantis,", 1)
+    broken.write_text(text, encoding="utf-8")
+    lines = text.splitlines()
+    queue_line = next(i for i, line in enumerate(lines, 1) if "agent_queue: nowhere" in line)
+    seat_line = next(i for i, line in enumerate(lines, 1) if "platform: atlantis" in line)
+
+    done = hotline("check-config", str(EXAMPLE), str(broken))
+
+    assert done.returncode == 1
+    assert f"{EXAMPLE}: OK" in done.stdout
+    errors = done.stderr.splitlines()
+    assert f"{broken}:{queue_line}:16: ivr.agent_queue: unknown queue 'nowhere'" in errors
+    assert any(
+        e.startswith(f"{broken}:{seat_line}:") and "unknown platform 'atlantis'" in e
+        for e in errors
+    )
+
+
+def test_asterisk_config_renders_every_seat_with_auth_and_no_anonymous_access(
+    tmp_path: Path,
+) -> None:
+    var = tmp_path / "var"
+    assert (
+        hotline("secrets", "init", "--config", str(EXAMPLE), "--var-dir", str(var)).returncode == 0
+    )
+    seat_secret = (var / "secrets" / "seat-chaoyang-01").read_text().strip()
+
+    done = hotline(
+        "asterisk-config",
+        "--config",
+        str(EXAMPLE),
+        "--out",
+        str(tmp_path / "etc"),
+        "--var-dir",
+        str(var),
+    )
+
+    assert done.returncode == 0, done.stderr
+    pjsip = (tmp_path / "etc" / "pjsip.conf").read_text()
+    assert pjsip.count("type = auth") == 48
+    assert f"password = {seat_secret}" in pjsip
+    assert "endpoint_identifier_order = ip,username" in pjsip
+    assert "[anonymous]" not in pjsip
+    assert seat_secret not in done.stdout + done.stderr
+    assert oct((tmp_path / "etc" / "pjsip.conf").stat().st_mode & 0o777) == "0o640"
+
+
+def test_asterisk_config_names_a_missing_secret_without_inventing_one(tmp_path: Path) -> None:
+    done = hotline(
+        "asterisk-config",
+        "--config",
+        str(EXAMPLE),
+        "--out",
+        str(tmp_path / "etc"),
+        "--var-dir",
+        str(tmp_path / "empty"),
+    )
+    assert done.returncode == 1
+    assert "secret:ari" in done.stderr and "hotline secrets init" in done.stderr
+    assert not (tmp_path / "empty" / "secrets").exists()
+
+
+def test_status_says_clearly_when_no_controller_answers() -> None:
+    done = hotline("status", "--url", "http://127.0.0.1:9")
+    assert done.returncode == 1
+    assert "does not answer at http://127.0.0.1:9" in done.stderr

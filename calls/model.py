@@ -18,6 +18,11 @@ def new_call_id() -> str:
     return "c" + uuid.uuid4().hex[:16].translate(_DIGITS_TO_LETTERS)
 
 
+def bridge_id_for(call_id: str) -> str:
+    """Derived, not random: after a crash the bridge of a call is found from its row alone."""
+    return f"{call_id}-bridge"
+
+
 class CallState(enum.StrEnum):
     IVR = "ivr"
     QUEUED = "queued"

@@ -459,20 +459,22 @@ class CallService:
             await self._store.close_lost(row.id, reason.value, self._clock())
             log.info("closed a call that ended while away", call_id=row.id, end_reason=reason)
             return
+        # The bridge id is derived from the call id, so a call bridged just before the row was
+        # saved (still 'offering' there) is recognised too.
+        bridge_id = m.bridge_id_for(row.id)
         if (
-            row.state == m.CallState.CONNECTED
-            and queue is not None
+            queue is not None
             and row.seat_id
             and row.seat_channel_id in channels
-            and row.bridge_id in bridges
+            and bridge_id in bridges
         ):
             call = replace(
                 base,
                 state=m.CallState.CONNECTED,
                 seat_id=row.seat_id,
                 seat_channel_id=row.seat_channel_id,
-                bridge_id=row.bridge_id,
-                connected_at=row.connected_at,
+                bridge_id=bridge_id,
+                connected_at=row.connected_at or self._clock(),
                 offer_attempt=1,
             )
             self._seats.adopt_talking(row.seat_id, row.id, row.connected_at or self._clock())

@@ -42,6 +42,7 @@ from calls.model import (
     StopPlayback,
     StopRecording,
     TimerFired,
+    bridge_id_for,
 )
 from ivr import model as ivr
 from ivr import state as ivr_state
@@ -220,7 +221,7 @@ def _seat_answered(call: Call, channel_id: str, now: datetime) -> Decision | Non
         return call, [HangUp(channel_id)]
     seat_id = call.seat_id
     assert seat_id is not None
-    bridge_id = f"{call.id}-bridge"
+    bridge_id = bridge_id_for(call.id)
     call = replace(
         call, state=CallState.CONNECTED, bridge_id=bridge_id, connected_at=now, on_hold_music=False
     )

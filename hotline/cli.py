@@ -166,10 +166,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.sandbox:
             from hotline.local_stack import start_local_stack
 
+            external = _external_database(config)
             stack = start_local_stack(
-                config, path.parent, secrets, var_dir, recordings_store_dir=store_dir
+                config,
+                path.parent,
+                secrets,
+                var_dir,
+                recordings_store_dir=store_dir,
+                with_postgres=external is None,
             )
-            database = stack.database()
+            database = stack.database() or _database_params(config, secrets)
             locations = stack.locations
         else:
             database = _database_params(config, secrets)
@@ -186,8 +192,12 @@ def cmd_run(args: argparse.Namespace) -> int:
             stack.stop()
 
 
+def _external_database(config: HotlineConfig) -> str | None:
+    return os.environ.get("HOTLINE_DATABASE_URL") or config.database.url
+
+
 def _database_params(config: HotlineConfig, secrets: SecretStore) -> dict[str, Any]:
-    url = os.environ.get("HOTLINE_DATABASE_URL") or config.database.url
+    url = _external_database(config)
     if not url:
         raise SystemExit(
             "hotline: no database: set HOTLINE_DATABASE_URL, database.url, or use --sandbox"

@@ -48,15 +48,16 @@ def asterisk_settings(config: HotlineConfig, secrets: SecretStore) -> AsteriskSe
 @dataclass
 class LocalStack:
     asterisk: AsteriskInstance
-    postgres: LocalCluster
+    postgres: LocalCluster | None  # None when HOTLINE_DATABASE_URL names another server
     locations: Locations
 
-    def database(self) -> dict[str, Any]:
-        return dict(self.postgres.connect_params())
+    def database(self) -> dict[str, Any] | None:
+        return dict(self.postgres.connect_params()) if self.postgres else None
 
     def stop(self) -> None:
         self.asterisk.stop()
-        self.postgres.stop()
+        if self.postgres:
+            self.postgres.stop()
 
 
 def progress(message: str) -> None:
@@ -72,17 +73,22 @@ def start_local_stack(
     recordings_store_dir: Path,
     instance: str = "run",
     postgres_port: int = 54368,
+    with_postgres: bool = True,
 ) -> LocalStack:
     """Bring up PostgreSQL and Asterisk (the sandbox is built on first use), prompts in place."""
     created = ensure_secrets(config, secrets)
     if created:
         progress(f"generated {len(created)} secrets in {secrets.directory}")
-    progress("starting PostgreSQL")
-    postgres = LocalCluster(
-        var_dir / f"postgres-{instance}", postgres_port, secrets.directory / f"postgres-{instance}"
-    )
-    postgres.ensure()
-    postgres.start()
+    postgres = None
+    if with_postgres:
+        progress("starting PostgreSQL")
+        postgres = LocalCluster(
+            var_dir / f"postgres-{instance}",
+            postgres_port,
+            secrets.directory / f"postgres-{instance}",
+        )
+        postgres.ensure()
+        postgres.start()
     try:
         build_root()
         asterisk = AsteriskInstance(instance, asterisk_settings(config, secrets))
@@ -92,7 +98,8 @@ def start_local_stack(
         progress("starting Asterisk")
         asterisk.start()
     except BaseException:
-        postgres.stop()
+        if postgres:
+            postgres.stop()
         raise
     locations = Locations(
         prompts_asterisk_dir=str(asterisk.prompts_dir.inner),

@@ -300,6 +300,15 @@ async def test_restarted_controller_adopts_a_bridged_call_and_closes_it_at_hangu
         )
     # The first controller is gone (its task cancelled); Asterisk still holds the bridged call.
     assert CALLER in fake.channels and bridge_id in fake.bridges
+    # Worst case: it died after bridging but before saving, so the row still says 'offering'.
+    connection = await asyncpg.connect(**database)
+    try:
+        await connection.execute(
+            "UPDATE calls SET state='offering', connected_at=NULL, bridge_id=NULL WHERE id=$1",
+            call_id,
+        )
+    finally:
+        await connection.close()
 
     async with make_hotline(fake, database, test_config, tmp_path) as second:
         await second.wait_ready(5)

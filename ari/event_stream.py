@@ -79,6 +79,8 @@ class AriEventStream:
         self._stopping = False
         self._stop_cancelled_run = False
         self._task: asyncio.Task[None] | None = None
+        # Connections that completed their rebuild: a reconnect shows as this number growing.
+        self.sessions_started = 0
 
     def __repr__(self) -> str:
         return f"AriEventStream(url={str(self._url)!r}, apps={self.apps!r})"
@@ -170,6 +172,7 @@ class AriEventStream:
         try:
             rebuilt = await self._call_hook(self._on_connected, "on_connected")
             if rebuilt:
+                self.sessions_started += 1
                 self._connected.set()
                 await self._read(ws)
         finally:

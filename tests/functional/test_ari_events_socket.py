@@ -183,6 +183,7 @@ async def test_stream_reconnects_after_drop_and_rebuilds_again(fake: FakeAri, ab
         "ChannelDtmfReceived",
     ]
     assert stream.connected
+    assert stream.sessions_started == 2
     await stop(stream, task)
 
 

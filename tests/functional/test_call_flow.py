@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import wave
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -17,15 +17,9 @@ from config.secrets import SecretStore
 from hotline.app import Hotline, Locations
 from tests.conftest import TEST_CONFIG
 from tests.fakes.ari_server import FakeAri
+from tests.support import assert_moments_in_order, eventually, fetch
 
 CALLER = "caller-1"
-
-
-async def eventually(predicate: Callable[[], object], seconds: float = 5.0) -> Any:
-    async with asyncio.timeout(seconds):
-        while not (result := predicate()):
-            await asyncio.sleep(0.01)
-    return result
 
 
 class Stack:
@@ -93,11 +87,7 @@ class Stack:
         return row
 
     async def fetch(self, query: str, *args: object) -> list[asyncpg.Record]:
-        connection = await asyncpg.connect(**self.database)
-        try:
-            return list(await connection.fetch(query, *args))
-        finally:
-            await connection.close()
+        return await fetch(self.database, query, *args)
 
     async def ended_row(self, call_id: str) -> asyncpg.Record:
         async with asyncio.timeout(5):
@@ -213,18 +203,7 @@ async def test_call_walks_menu_queue_seat_and_bridge_then_closes_its_row(stack: 
         "high-01",
     )
     assert row["caller_number"] == "13912345678"
-    times = [
-        row[k]
-        for k in (
-            "started_at",
-            "answered_at",
-            "queued_at",
-            "offered_at",
-            "connected_at",
-            "ended_at",
-        )
-    ]
-    assert all(times) and times == sorted(times)
+    assert_moments_in_order(row)
     async with asyncio.timeout(5):
         while not (
             rows := await stack.fetch(

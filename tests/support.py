@@ -1,0 +1,34 @@
+"""Small helpers the functional and integration tests share."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import asyncpg
+
+CALL_MOMENTS = ("started_at", "answered_at", "queued_at", "offered_at", "connected_at", "ended_at")
+
+
+async def eventually(predicate: Callable[[], object], seconds: float = 5.0) -> Any:
+    """The first truthy value of `predicate`, polled until `seconds` run out."""
+    async with asyncio.timeout(seconds):
+        while not (result := predicate()):
+            await asyncio.sleep(0.02)
+    return result
+
+
+async def fetch(database: dict[str, Any], query: str, *args: object) -> list[asyncpg.Record]:
+    connection = await asyncpg.connect(**database)
+    try:
+        return list(await connection.fetch(query, *args))
+    finally:
+        await connection.close()
+
+
+def assert_moments_in_order(row: asyncpg.Record) -> None:
+    """A connected call has every moment, from arrival to hangup, in order."""
+    moments = [row[name] for name in CALL_MOMENTS]
+    assert all(moments), dict(zip(CALL_MOMENTS, moments, strict=True))
+    assert moments == sorted(moments)

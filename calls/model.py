@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from agents.model import OfferOutcome
-from ivr.model import IvrState
+from ivr.model import CaseAnswerKind, IvrState, PromptItem
 
 # Letters only: a call id with a long digit run would be masked as a phone number in logs.
 _DIGITS_TO_LETTERS = str.maketrans("0123456789", "ghijklmnop")
@@ -36,6 +36,7 @@ class EndReason(enum.StrEnum):
     ABANDONED_IN_IVR = "abandoned_in_ivr"
     ABANDONED_IN_QUEUE = "abandoned_in_queue"
     NO_INPUT = "no_input"
+    SELF_SERVICE = "self_service"  # the caller was served by the IVR alone
     QUEUE_TIMEOUT = "queue_timeout"
     FAILED = "failed"
 
@@ -137,6 +138,12 @@ class SeatLeft:
 
 
 @dataclass(frozen=True)
+class CaseLookedUp:
+    kind: CaseAnswerKind
+    status_text: str | None = None
+
+
+@dataclass(frozen=True)
 class Resynced:
     """Events may have been lost while the events connection was down."""
 
@@ -151,6 +158,7 @@ CallEvent = (
     | SeatUnavailable
     | CallerLeft
     | SeatLeft
+    | CaseLookedUp
     | Resynced
 )
 
@@ -164,7 +172,7 @@ class Answer:
 @dataclass(frozen=True)
 class PlayPrompts:
     playback_id: str
-    prompts: tuple[str, ...]
+    prompts: tuple[PromptItem, ...]
 
 
 @dataclass(frozen=True)
@@ -235,6 +243,12 @@ class BridgeAndRecord:
 
 
 @dataclass(frozen=True)
+class LookUpCase:
+    query_code: str
+    password: str = field(repr=False)
+
+
+@dataclass(frozen=True)
 class StopRecording:
     recording_name: str
 
@@ -263,6 +277,7 @@ CallCommand = (
     | SeatTalking
     | ReleaseSeat
     | BridgeAndRecord
+    | LookUpCase
     | StopRecording
     | HangUp
     | DestroyBridge

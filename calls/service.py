@@ -18,7 +18,8 @@ from ari.errors import AriError, AriNotFound
 from calls import model as m
 from calls.state import decide
 from calls.store import CallStore, OpenCall
-from ivr.model import Menu
+from ivr.model import CaseAnswerKind, PromptItem, Speech
+from ivr.state import IvrProgram
 from recordings.service import RecordingService
 from routing.service import Router, WaitingCaller
 
@@ -32,7 +33,7 @@ RECORDING_SETTLE_S = 5.0
 class CallSettings:
     """The part of the live config a call needs; a call keeps the version it started with."""
 
-    menu: Menu
+    menu: IvrProgram
     queues: dict[str, m.QueuePolicy]
     prompt_media: Callable[[str], str]
     caller_id_name: str = "12368"
@@ -51,6 +52,24 @@ class CallRuntime:
     task: asyncio.Task[None] | None = None
 
 
+# Reads text aloud: returns a media URI for it (synthesised on demand).
+Speaker = Callable[[str], Awaitable[str]]
+
+
+@dataclass(frozen=True)
+class CaseAnswer:
+    kind: CaseAnswerKind
+    status_text: str | None = None
+
+
+# Checks a case query code and password for a caller: (call id, caller number, code, password).
+CaseLookup = Callable[[str, str, str, str], Awaitable[CaseAnswer]]
+
+
+async def no_case_lookup(_call: str, _caller: str, _code: str, _password: str) -> CaseAnswer:
+    return CaseAnswer(CaseAnswerKind.REFUSED)
+
+
 class CallService:
     def __init__(
         self,
@@ -61,7 +80,12 @@ class CallService:
         router: Router,
         settings: Callable[[], CallSettings],
         clock: Callable[[], datetime],
+        *,
+        speak: Speaker,
+        look_up_case: CaseLookup = no_case_lookup,
     ) -> None:
+        self._speak = speak
+        self._look_up_case = look_up_case
         self._ari = ari
         self._store = store
         self._recordings = recordings
@@ -247,8 +271,7 @@ class CallService:
                 case m.Answer():
                     await self._ari.answer(caller)
                 case m.PlayPrompts(playback_id, prompts):
-                    media = [runtime.settings.prompt_media(prompt) for prompt in prompts]
-                    await self._ari.play(caller, media, playback_id=playback_id, lang="zh")
+                    await self._play(runtime, playback_id, prompts)
                 case m.StopPlayback(playback_id):
                     await self._ignore_gone(self._ari.stop_playback(playback_id))
                 case m.StartHoldMusic():
@@ -280,6 +303,8 @@ class CallService:
                         await self._store.offer_ended(call.id, attempt, outcome, now)
                 case m.BridgeAndRecord(bridge_id, channel_ids, recording_name):
                     await self._bridge_and_record(call, bridge_id, channel_ids, recording_name)
+                case m.LookUpCase(query_code, password):
+                    self._spawn(self._case_query(runtime, query_code, password), "case query")
                 case m.StopRecording(name):
                     await self._ignore_gone(self._ari.stop_recording(name))
                 case m.HangUp(channel_id):
@@ -293,6 +318,33 @@ class CallService:
             log.debug("ARI object already gone", command=type(command).__name__)
         except AriError as exc:
             log.error("ARI command failed", command=type(command).__name__, error=str(exc))
+
+    async def _play(
+        self, runtime: CallRuntime, playback_id: str, prompts: tuple[PromptItem, ...]
+    ) -> None:
+        media = []
+        for item in prompts:
+            if isinstance(item, Speech):
+                try:
+                    media.append(await self._speak(item.text))
+                except Exception:
+                    log.exception("speech synthesis failed; skipping that part")
+            else:
+                media.append(runtime.settings.prompt_media(item))
+        if not media:
+            # Nothing to say after all: carry on as if it had been said, never dead air.
+            runtime.events.put_nowait(m.PlaybackDone(playback_id))
+            return
+        await self._ari.play(runtime.call.caller_channel_id, media, playback_id=playback_id)
+
+    async def _case_query(self, runtime: CallRuntime, query_code: str, password: str) -> None:
+        call = runtime.call
+        try:
+            answer = await self._look_up_case(call.id, call.caller_number, query_code, password)
+        except Exception:
+            log.exception("case query failed; handing the caller to an agent")
+            answer = CaseAnswer(CaseAnswerKind.REFUSED)
+        runtime.events.put_nowait(m.CaseLookedUp(answer.kind, answer.status_text))
 
     def _start_timer(self, runtime: CallRuntime, name: str, seconds: float) -> None:
         previous = runtime.timers.pop(name, None)

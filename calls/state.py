@@ -18,6 +18,7 @@ from calls.model import (
     CallEvent,
     CallState,
     CancelTimer,
+    CaseLookedUp,
     Dequeue,
     DestroyBridge,
     DialSeat,
@@ -25,6 +26,7 @@ from calls.model import (
     EndReason,
     Enqueue,
     HangUp,
+    LookUpCase,
     Party,
     PlaybackDone,
     PlayPrompts,
@@ -46,6 +48,7 @@ from calls.model import (
 )
 from ivr import model as ivr
 from ivr import state as ivr_state
+from ivr.state import IvrProgram
 
 Decision = tuple[Call, list[CallCommand]]
 QueueLookup = Callable[[str], QueuePolicy]
@@ -58,7 +61,7 @@ OFFER_GUARD_S = 5
 
 
 def decide(
-    call: Call, event: CallEvent, now: datetime, menu: ivr.Menu, queues: QueueLookup
+    call: Call, event: CallEvent, now: datetime, menu: IvrProgram, queues: QueueLookup
 ) -> Decision | None:
     """The next call and the commands to run, or None when the event is ignored in this state."""
     if call.state is CallState.ENDED:
@@ -103,6 +106,10 @@ def decide(
             if call.state is CallState.CONNECTED:
                 return _end_connected(call, Party.SEAT, now)
             return None
+        case CaseLookedUp(kind, status_text):
+            if call.state is not CallState.IVR or call.ivr is None:
+                return None
+            return _ivr_step(call, menu, ivr.CaseAnswered(kind, status_text), queues, now)
         case Resynced():
             # A PlaybackFinished may have been lost: act as if the current prompt ended.
             if call.playback_id is None:
@@ -112,7 +119,7 @@ def decide(
             assert_never(event)
 
 
-def _play(call: Call, prompts: tuple[str, ...]) -> tuple[Call, PlayPrompts]:
+def _play(call: Call, prompts: tuple[ivr.PromptItem, ...]) -> tuple[Call, PlayPrompts]:
     count = call.playback_count + 1
     playback_id = f"{call.id}-p{count}"
     return replace(call, playback_id=playback_id, playback_count=count), PlayPrompts(
@@ -121,7 +128,7 @@ def _play(call: Call, prompts: tuple[str, ...]) -> tuple[Call, PlayPrompts]:
 
 
 def _ivr_step(
-    call: Call, menu: ivr.Menu, event: ivr.IvrEvent, queues: QueueLookup, now: datetime
+    call: Call, menu: IvrProgram, event: ivr.IvrEvent, queues: QueueLookup, now: datetime
 ) -> Decision | None:
     assert call.ivr is not None
     result = ivr_state.decide(menu, call.ivr, event)
@@ -153,6 +160,8 @@ def _apply_ivr(
                 commands.append(CancelTimer(IVR_INPUT_TIMER))
                 call, queued = _enter_queue(call, queues(queue_id), now)
                 commands.extend(queued)
+            case ivr.LookUpCase(query_code, password):
+                commands.append(LookUpCase(query_code, password))
             case ivr.Finish(reason):
                 call, ended = _end(call, EndReason(reason), Party.SYSTEM, now)
                 commands.extend([*ended, HangUp(call.caller_channel_id)])
@@ -172,7 +181,7 @@ def _enter_queue(call: Call, queue: QueuePolicy, now: datetime) -> Decision:
 
 
 def _timer(
-    call: Call, name: str, menu: ivr.Menu, queues: QueueLookup, now: datetime
+    call: Call, name: str, menu: IvrProgram, queues: QueueLookup, now: datetime
 ) -> Decision | None:
     if name == IVR_INPUT_TIMER and call.state is CallState.IVR and call.ivr is not None:
         return _ivr_step(call, menu, ivr.InputTimedOut(), queues, now)
@@ -257,7 +266,9 @@ def _requeue_after_failed_offer(call: Call, now: datetime) -> Decision:
 def _caller_left(call: Call, now: datetime) -> Decision:
     match call.state:
         case CallState.IVR:
-            call, commands = _end(call, EndReason.ABANDONED_IN_IVR, Party.CALLER, now)
+            served = call.ivr is not None and call.ivr.self_service_done
+            reason = EndReason.SELF_SERVICE if served else EndReason.ABANDONED_IN_IVR
+            call, commands = _end(call, reason, Party.CALLER, now)
             return call, [CancelTimer(IVR_INPUT_TIMER), *commands]
         case CallState.QUEUED:
             call, commands = _end(call, EndReason.ABANDONED_IN_QUEUE, Party.CALLER, now)

@@ -82,6 +82,42 @@ def _duplicates(kind: str, section: str, ids: list[str]) -> Iterator[tuple[Locat
         seen.add(value)
 
 
+def _ivr_problems(
+    config: HotlineConfig, prompts: set[str], queues: set[str]
+) -> Iterator[tuple[Location, str]]:
+    ivr = config.ivr
+    nodes = set(ivr.nodes)
+    for field in ("invalid", "goodbye"):
+        if getattr(ivr, field) not in prompts:
+            yield ("ivr", field), f"unknown prompt {getattr(ivr, field)!r}"
+    if ivr.agent_queue not in queues:
+        yield ("ivr", "agent_queue"), f"unknown queue {ivr.agent_queue!r}"
+    if ivr.start not in nodes:
+        yield ("ivr", "start"), f"unknown node {ivr.start!r}"
+    if ivr.agent_key is not None and ivr.agent_key == ivr.back_key:
+        yield ("ivr", "back_key"), "must differ from agent_key"
+    for node_id, node in ivr.nodes.items():
+        where: Location = ("ivr", "nodes", node_id)
+        for field in ("prompt", "code_prompt", "password_prompt", "wrong_prompt", "agent_prompt"):
+            name = getattr(node, field, None)
+            if name is not None and name not in prompts:
+                yield (*where, field), f"unknown prompt {name!r}"
+        for index, name in enumerate(getattr(node, "prompts", [])):
+            if name not in prompts:
+                yield (*where, "prompts", index), f"unknown prompt {name!r}"
+        for field in ("next",):
+            target = getattr(node, field, None)
+            if target is not None and target not in nodes:
+                yield (*where, field), f"unknown node {target!r}"
+        for field in ("queue", "agent_queue"):
+            queue = getattr(node, field, None)
+            if queue is not None and queue not in queues:
+                yield (*where, field), f"unknown queue {queue!r}"
+        for key, target in getattr(node, "choices", {}).items():
+            if target not in nodes:
+                yield (*where, "choices", key), f"unknown node {target!r}"
+
+
 def _cross_reference_problems(config: HotlineConfig) -> Iterator[tuple[Location, str]]:
     yield from _duplicates("platform", "platforms", [p.id for p in config.platforms])
     yield from _duplicates("seat", "seats", [s.id for s in config.seats])
@@ -98,15 +134,10 @@ def _cross_reference_problems(config: HotlineConfig) -> Iterator[tuple[Location,
     for index, queue in enumerate(config.queues):
         if queue.hold_prompt not in prompts:
             yield ("queues", index, "hold_prompt"), f"unknown prompt {queue.hold_prompt!r}"
-    for field in ("menu", "invalid", "goodbye"):
-        name = getattr(config.ivr, field)
-        if name not in prompts:
-            yield ("ivr", field), f"unknown prompt {name!r}"
-    for index, name in enumerate(config.ivr.greeting):
-        if name not in prompts:
-            yield ("ivr", "greeting", index), f"unknown prompt {name!r}"
-    if config.ivr.agent_queue not in queues:
-        yield ("ivr", "agent_queue"), f"unknown queue {config.ivr.agent_queue!r}"
+    yield from _ivr_problems(config, prompts, queues)
+    for platform_id in config.hours.platform_hours:
+        if platform_id not in platforms:
+            yield ("hours", "platform_hours", platform_id), f"unknown platform {platform_id!r}"
     seat_ids_lower = Counter(seat.id.lower() for seat in config.seats)
     for index, seat in enumerate(config.seats):
         if seat_ids_lower[seat.id.lower()] > 1 and seat.id.lower() != seat.id:

@@ -8,16 +8,16 @@ import re
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
+
+from config.base import Strict
+from ivr.model import Key, Node
+from schedule.config import HoursSection
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
 SeatId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")]
 Digits = Annotated[str, Field(pattern=r"^[0-9]{3,20}$")]
 SECRET_REFERENCE = re.compile(r"^(secret|env):[A-Za-z0-9_.-]{1,64}$")
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class SecretReference(str):
@@ -115,19 +115,23 @@ class Prompt(Strict):
 
 
 class PromptsSection(Strict):
-    voice: str = "cmn"
+    # "cmn" in espeak-ng 1.51 (Debian 12) reads pinyin as English; this variant reads it right.
+    voice: str = "cmn-latn-pinyin"
     dir: Path = Path("var/prompts")
     asterisk_dir: str = "/var/lib/asterisk/sounds/hotline"
     items: dict[Identifier, Prompt]
 
 
 class IvrSection(Strict):
-    greeting: list[Identifier] = Field(min_length=1)
-    menu: Identifier
+    """The menu graph. `agent_key` reaches an agent from any menu; `back_key` goes back."""
+
+    start: Identifier
+    nodes: dict[Identifier, Node] = Field(min_length=1)
+    agent_key: Key | None = "0"
+    agent_queue: Identifier
+    back_key: Key | None = "*"
     invalid: Identifier
     goodbye: Identifier
-    agent_key: Annotated[str, Field(pattern=r"^[0-9*#]$")] = "0"
-    agent_queue: Identifier
     input_timeout_s: float = Field(6.0, gt=0, le=60)
     retries: int = Field(3, ge=1, le=9)
 
@@ -161,6 +165,7 @@ class HotlineConfig(Strict):
     asterisk: AsteriskSection = Field(default_factory=AsteriskSection)
     database: DatabaseSection = Field(default_factory=DatabaseSection)
     recordings: RecordingsSection = Field(default_factory=RecordingsSection)
+    hours: HoursSection = Field(default_factory=HoursSection)
     prompts: PromptsSection
     ivr: IvrSection
     platforms: list[Platform] = Field(min_length=1)

@@ -24,14 +24,17 @@ from config.holder import ConfigHolder
 from config.schema import HotlineConfig
 from config.secrets import SecretStore
 from hotline.http import StatusServer
-from ivr.model import Menu
-from ivr.prompts import media_uri
+from ivr.prompts import media_uri, synthesize
+from ivr.state import IvrProgram
 from recordings.service import RecordingService
 from recordings.store import RecordingStore
 from routing.service import Router
 from store.database import create_pool, migrate
 
 log = structlog.get_logger(__name__)
+
+# Speech made during calls (a case's status) lives beside the prompts, in its own folder.
+SPEECH_SUBDIR = "speech"
 
 
 def utc_now() -> datetime:
@@ -42,6 +45,7 @@ def utc_now() -> datetime:
 class Locations:
     """Where files live, as this process sees them and as Asterisk sees them."""
 
+    prompts_dir: Path
     prompts_asterisk_dir: str
     recordings_spool_dir: Path
     recordings_store_dir: Path
@@ -61,7 +65,7 @@ def call_settings(config: HotlineConfig, locations: Locations) -> CallSettings:
     }
     prompts_dir = locations.prompts_asterisk_dir
     return CallSettings(
-        menu=Menu.from_config(config.ivr),
+        menu=IvrProgram.from_config(config.ivr),
         queues=queues,
         prompt_media=lambda prompt_id: media_uri(prompts_dir, prompt_id),
         caller_id_name=config.hotline.numbers[0],
@@ -146,6 +150,7 @@ class Hotline:
             router,
             lambda: self._settings,
             self._clock,
+            speak=self._speak,
         )
         stack.push_async_callback(calls.stop)
         self.holder.on_change(self._config_changed)
@@ -177,6 +182,14 @@ class Hotline:
                 await task
 
         stack.push_async_callback(cancel)
+
+    async def _speak(self, text: str) -> str:
+        return await synthesize(
+            text,
+            voice=self.holder.current.prompts.voice,
+            out_dir=self.locations.prompts_dir / SPEECH_SUBDIR,
+            asterisk_dir=f"{self.locations.prompts_asterisk_dir}/{SPEECH_SUBDIR}",
+        )
 
     def _config_changed(self, config: HotlineConfig) -> None:
         # New calls take the new menu and queues; calls under way keep the version they began with.

@@ -181,7 +181,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             database = _database_params(config, secrets)
             build_prompts(config.prompts, config.prompts.dir, base_dir=path.parent)
             locations = Locations(
-                config.prompts.asterisk_dir, config.recordings.spool_dir, store_dir
+                config.prompts.dir,
+                config.prompts.asterisk_dir,
+                config.recordings.spool_dir,
+                store_dir,
             )
         return asyncio.run(_serve(ConfigHolder(path, config), secrets, database, locations))
     except (SecretMissingError, PromptError) as exc:

@@ -102,6 +102,7 @@ def start_local_stack(
             postgres.stop()
         raise
     locations = Locations(
+        prompts_dir=asterisk.prompts_dir.host,
         prompts_asterisk_dir=str(asterisk.prompts_dir.inner),
         recordings_spool_dir=asterisk.recording_dir.host,
         recordings_store_dir=recordings_store_dir,

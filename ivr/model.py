@@ -1,52 +1,133 @@
-"""The IVR menu as plain data, built from the YAML, and its steps, events and actions."""
+"""The IVR as plain data: the YAML menu graph, the caller's place in it, events, actions."""
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Annotated, Literal
 
-from config.schema import IvrSection
+from pydantic import BeforeValidator, Field, field_validator
+
+from config.base import Strict
+
+NodeId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
+PromptId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
 
 
-@dataclass(frozen=True)
-class Menu:
-    greeting: tuple[str, ...]
-    menu: str
-    invalid: str
-    goodbye: str
-    agent_key: str
-    agent_queue: str
-    input_timeout_s: float
-    retries: int
+def _key_text(value: object) -> object:
+    # Admins write `1: consultation` and `agent_key: 0`; YAML reads those as integers.
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
+
+Key = Annotated[str, BeforeValidator(_key_text), Field(pattern=r"^[0-9*#]$")]
+
+
+# ---- the graph, as admins write it in YAML ------------------------------------------------
+class MenuNode(Strict):
+    """Plays its prompts and waits for one key; a key stops the prompt (barge-in)."""
+
+    type: Literal["menu"]
+    prompts: list[PromptId] = Field(min_length=1)
+    choices: dict[Key, NodeId] = Field(min_length=1)
+
+    @field_validator("choices", mode="before")
     @classmethod
-    def from_config(cls, section: IvrSection) -> Menu:
-        return cls(
-            greeting=tuple(section.greeting),
-            menu=section.menu,
-            invalid=section.invalid,
-            goodbye=section.goodbye,
-            agent_key=section.agent_key,
-            agent_queue=section.agent_queue,
-            input_timeout_s=section.input_timeout_s,
-            retries=section.retries,
-        )
+    def _keys_as_text(cls, value: object) -> object:
+        if isinstance(value, dict):
+            return {_key_text(key): target for key, target in value.items()}
+        return value
+
+    timeout_s: float | None = Field(None, gt=0, le=60)
+    retries: int | None = Field(None, ge=1, le=9)
 
 
+class PlayNode(Strict):
+    type: Literal["play"]
+    prompts: list[PromptId] = Field(min_length=1)
+    next: NodeId
+
+
+class QueueNode(Strict):
+    """Hands the caller to a queue of seats (with the queue's skill)."""
+
+    type: Literal["queue"]
+    queue: str
+    prompts: list[PromptId] = Field(default_factory=list)
+
+
+class CollectNode(Strict):
+    """Collects digits: ends on the terminator, at max_digits, or a pause after min_digits."""
+
+    type: Literal["collect"]
+    prompt: PromptId
+    store_as: NodeId
+    next: NodeId
+    min_digits: int = Field(1, ge=1, le=32)
+    max_digits: int = Field(20, ge=1, le=32)
+    terminator: Key | None = "#"
+    inter_digit_timeout_s: float = Field(4.0, gt=0, le=30)
+
+
+class CaseQueryNode(Strict):
+    """Case query code, then password; the case's status is read out."""
+
+    type: Literal["case_query"]
+    code_prompt: PromptId
+    password_prompt: PromptId
+    wrong_prompt: PromptId
+    agent_prompt: PromptId  # played before handing over when self-service is refused
+    next: NodeId
+    agent_queue: str
+
+
+class HangupNode(Strict):
+    type: Literal["hangup"]
+    prompts: list[PromptId] = Field(default_factory=list)
+
+
+Node = Annotated[
+    MenuNode | PlayNode | QueueNode | CollectNode | CaseQueryNode | HangupNode,
+    Field(discriminator="type"),
+]
+
+
+# ---- the caller's place in it -------------------------------------------------------------
 class IvrStep(enum.StrEnum):
-    PROMPTING = "prompting"  # a menu prompt plays; a key stops it
+    PROMPTING = "prompting"  # the node's prompt plays
     AWAITING_INPUT = "awaiting_input"
+    COLLECTING = "collecting"  # some digits typed, more may come
+    LOOKING_UP = "looking_up"  # waiting for the case system
     SAYING_GOODBYE = "saying_goodbye"
+    ROUTING = "routing"  # a prompt plays before the caller goes to a queue
     DONE = "done"
+
+
+class Phase(enum.StrEnum):
+    """Which entry a multi-entry node is waiting for."""
+
+    NONE = "none"
+    CODE = "code"
+    PASSWORD = "password"  # noqa: S105 - a phase name, not a secret
+    STATUS = "status"  # the case status is being read
 
 
 @dataclass(frozen=True)
 class IvrState:
+    node: str
     step: IvrStep
     attempts_left: int
+    phase: Phase = Phase.NONE
+    digits: str = ""
+    history: tuple[str, ...] = ()  # nodes to go back to with the back key
+    values: tuple[tuple[str, str], ...] = ()  # what collect nodes stored
+    self_service_done: bool = False
+    route_to: str | None = None  # the queue a ROUTING step leads to
+
+    def value(self, name: str) -> str | None:
+        return dict(self.values).get(name)
 
 
-# Events the IVR understands.
+# ---- events the IVR understands -----------------------------------------------------------
 @dataclass(frozen=True)
 class Started:
     pass
@@ -67,13 +148,35 @@ class InputTimedOut:
     pass
 
 
-IvrEvent = Started | PromptFinished | KeyPressed | InputTimedOut
+class CaseAnswerKind(enum.StrEnum):
+    FOUND = "found"
+    WRONG = "wrong"  # wrong code or password; the caller may try again
+    REFUSED = "refused"  # attempts used up, or locked out: hand over to an agent
 
 
-# What the IVR asks the call to do.
+@dataclass(frozen=True)
+class CaseAnswered:
+    kind: CaseAnswerKind
+    status_text: str | None = None
+
+
+IvrEvent = Started | PromptFinished | KeyPressed | InputTimedOut | CaseAnswered
+
+
+# ---- what the IVR asks the call to do -----------------------------------------------------
+@dataclass(frozen=True)
+class Speech:
+    """Text known only during the call, synthesised on the fly."""
+
+    text: str
+
+
+PromptItem = str | Speech
+
+
 @dataclass(frozen=True)
 class Play:
-    prompts: tuple[str, ...]
+    prompts: tuple[PromptItem, ...]
 
 
 @dataclass(frozen=True)
@@ -92,8 +195,14 @@ class RouteToQueue:
 
 
 @dataclass(frozen=True)
+class LookUpCase:
+    query_code: str
+    password: str = field(repr=False)
+
+
+@dataclass(frozen=True)
 class Finish:
-    reason: str  # why the IVR ended the call, e.g. "no_input"
+    reason: str  # an EndReason value
 
 
-IvrAction = Play | StopPrompt | WaitForInput | RouteToQueue | Finish
+IvrAction = Play | StopPrompt | WaitForInput | RouteToQueue | LookUpCase | Finish

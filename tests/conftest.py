@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,16 +18,23 @@ from sandbox.postgres import LocalCluster
 
 REPO = Path(__file__).resolve().parent.parent
 TEST_CONFIG = REPO / "tests" / "data" / "hotline-test.yaml"
-POSTGRES_PORT = 54369
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 @pytest.fixture(scope="session")
 def postgres_cluster() -> Iterator[LocalCluster]:
     # Under the project's var dir, not /tmp/pytest-of-root (0700): the server runs as 'postgres'.
-    base = REPO / "var" / "test-postgres"
+    # One cluster per test run (own dir, free port), so two runs on one machine do not collide.
+    base = REPO / "var" / "test-postgres" / str(os.getpid())
     shutil.rmtree(base, ignore_errors=True)
     base.mkdir(parents=True)
-    cluster = LocalCluster(base / "data", POSTGRES_PORT)
+    cluster = LocalCluster(base / "data", free_port())
     cluster.ensure()
     cluster.start()
     yield cluster

@@ -121,7 +121,7 @@ def make_hotline(
     (secrets_dir / "ari").write_text(fake.password)
     asterisk = config.asterisk.model_copy(update={"ari_url": fake.base_url})
     config = config.model_copy(update={"asterisk": asterisk})
-    locations = Locations("/prompts", tmp_path / "spool", tmp_path / "store")
+    locations = Locations(tmp_path / "prompts", "/prompts", tmp_path / "spool", tmp_path / "store")
     holder = ConfigHolder(config_path or tmp_path / "hotline.yaml", config)
     return Hotline(
         holder, SecretStore(secrets_dir), database, locations, status_listen="127.0.0.1:0"

@@ -26,13 +26,13 @@ def hotline(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
 def test_check_config_accepts_the_example_and_summarises_it() -> None:
     done = hotline("check-config", str(EXAMPLE))
     assert done.returncode == 0, done.stderr
-    assert "OK (23 platforms, 48 seats, 1 queues, 6 prompts)" in done.stdout
+    assert "OK (23 platforms, 48 seats, 7 queues, 13 prompts)" in done.stdout
 
 
 def test_check_config_reports_every_error_as_file_line_col_and_fails(tmp_path: Path) -> None:
     broken = tmp_path / "broken.yaml"
     text = EXAMPLE.read_text(encoding="utf-8")
-    text = text.replace("agent_queue: general", "agent_queue: nowhere")
+    text = text.replace("agent_queue: consultation", "agent_queue: nowhere")
     text = text.replace("platform: haidian,", "platform: atlantis,", 1)
     broken.write_text(text, encoding="utf-8")
     lines = text.splitlines()

@@ -83,7 +83,10 @@ async def running(
     await proxy.start()
     instance = real_asterisk.instance
     locations = Locations(
-        str(instance.prompts_dir.inner), instance.recording_dir.host, tmp_path / "recordings"
+        instance.prompts_dir.host,
+        str(instance.prompts_dir.inner),
+        instance.recording_dir.host,
+        tmp_path / "recordings",
     )
     hotline = Hotline(ConfigHolder(TEST_CONFIG, config), real_asterisk.secrets, database, locations)
     try:

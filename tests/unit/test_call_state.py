@@ -44,10 +44,24 @@ from calls.model import (
     TimerFired,
 )
 from calls.state import IVR_INPUT_TIMER, MAX_WAIT_TIMER, OFFER_TIMER, Decision, decide
-from ivr.model import IvrStep, Menu
+from ivr.model import IvrStep, MenuNode, QueueNode
+from ivr.state import IvrProgram
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
-MENU = Menu(("welcome",), "menu", "invalid", "goodbye", "0", "general", 6.0, retries=2)
+MENU = IvrProgram(
+    start="main",
+    nodes={
+        "main": MenuNode(type="menu", prompts=["welcome", "menu"], choices={"9": "consult"}),
+        "consult": QueueNode(type="queue", queue="general"),
+    },
+    agent_key="0",
+    agent_queue="general",
+    back_key="*",
+    invalid="invalid",
+    goodbye="goodbye",
+    input_timeout_s=6.0,
+    retries=2,
+)
 GENERAL = QueuePolicy(
     queue_id="general",
     skill="consultation",
@@ -152,7 +166,7 @@ def test_playback_done_of_a_prompt_stopped_by_a_key_is_ignored() -> None:
 def test_invalid_digit_during_greeting_stops_it_and_plays_invalid_and_menu() -> None:
     call, commands = step(in_ivr(), DigitPressed("5"), 1)
 
-    assert commands == [StopPlayback("c1-p1"), PlayPrompts("c1-p2", ("invalid", "menu"))]
+    assert commands == [StopPlayback("c1-p1"), PlayPrompts("c1-p2", ("invalid", "welcome", "menu"))]
     assert call.state is CallState.IVR
     assert call.playback_id == "c1-p2"
 
@@ -189,7 +203,7 @@ def test_ivr_retries_exhausted_says_goodbye_then_ends_with_no_input_and_hangs_up
     call = awaiting_input()
 
     call, commands = step(call, TimerFired(IVR_INPUT_TIMER, 1), 8)
-    assert commands == [PlayPrompts("c1-p2", ("menu",))]
+    assert commands == [PlayPrompts("c1-p2", ("welcome", "menu"))], "the node's prompts again"
     call, commands = step(call, PlaybackDone("c1-p2"), 10)
     assert commands == [StartTimer(IVR_INPUT_TIMER, 6.0)]
     call, commands = step(call, TimerFired(IVR_INPUT_TIMER, 2), 16)

@@ -16,6 +16,10 @@ from config.yaml_positions import ConfigError, ConfigIssue
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "examples" / "beijing.yaml"
 
+NODES = (
+    "  nodes: {main: {type: menu, prompts: [welcome, menu], choices: {1: agent}},"
+    " agent: {type: queue, queue: general}}"
+)
 # A small valid file. Line numbers (1-based) are in the comments; the cases below rely on them.
 VALID_LINES = [
     "prompts:",  # 1
@@ -26,8 +30,8 @@ VALID_LINES = [
     "    goodbye: {text: 再见}",  # 6
     "    hold: {text: 请稍候}",  # 7
     "ivr:",  # 8
-    "  greeting: [welcome]",  # 9
-    "  menu: menu",  # 10
+    "  start: main",  # 9
+    NODES,  # 10
     "  invalid: invalid",  # 11
     "  goodbye: goodbye",  # 12
     "  agent_queue: general",  # 13
@@ -102,15 +106,16 @@ def test_small_valid_file_loads(tmp_path: Path) -> None:
 
     assert isinstance(config, HotlineConfig)
     assert [seat.id for seat in config.seats] == ["high-01", "int1-01"]
-    assert config.ivr.greeting == ["welcome"]
+    assert config.ivr.start == "main"
+    assert set(config.ivr.nodes) == {"main", "agent"}
     assert config.queue("general").ring_timeout_s == 15  # the default
 
 
 # ---- one problem, at the right place ----------------------------------------------------------
 BROKEN_FILES = [
     pytest.param(
-        {10: "  menu: menu: again"},
-        (10, 13),
+        {9: "  start: main: again"},
+        (9, 14),
         "YAML syntax: mapping values are not allowed here",
         id="yaml-syntax-error",
     ),
@@ -121,9 +126,9 @@ BROKEN_FILES = [
         id="yaml-unclosed-flow-mapping-reported-where-parser-notices",
     ),
     pytest.param(
-        {11: ["  invalid: invalid", "  menu: menu"]},
+        {11: ["  invalid: invalid", "  start: main"]},
         (12, 3),
-        "duplicate key 'menu'",
+        "duplicate key 'start'",
         id="duplicate-key-points-at-second-key",
     ),
     pytest.param(
@@ -181,8 +186,8 @@ BROKEN_FILES = [
         id="ivr-unknown-prompt-points-at-name",
     ),
     pytest.param(
-        {9: "  greeting: [welcome, anthem]"},
-        (9, 23),
+        {10: NODES.replace("[welcome, menu]", "[welcome, anthem]")},
+        (10, 49),
         "unknown prompt 'anthem'",
         id="ivr-unknown-greeting-prompt-points-at-list-item",
     ),
@@ -339,13 +344,13 @@ def test_all_cross_reference_problems_are_reported_together(tmp_path: Path) -> N
 def test_every_duplicate_key_is_reported(tmp_path: Path) -> None:
     path = write(
         tmp_path,
-        edited({10: ["  menu: menu", "  menu: menu"], 27: ["    skills: [a]", "    skills: [b]"]}),
+        edited({9: ["  start: main", "  start: main"], 27: ["    skills: [a]", "    skills: [b]"]}),
     )
 
     issues = issues_of(path)
 
     assert [(located(issue), issue.message) for issue in issues] == [
-        ((11, 3), "duplicate key 'menu'"),
+        ((10, 3), "duplicate key 'start'"),
         ((29, 5), "duplicate key 'skills'"),
     ]
 

@@ -1,220 +1,403 @@
-"""The IVR state machine: every step against every event, and running out of attempts."""
+"""The IVR menu engine, node type by node type and edge by edge, as tables of events."""
 
 from __future__ import annotations
 
 import pytest
 
-from config.schema import IvrSection
 from ivr.model import (
+    CaseAnswered,
+    CaseAnswerKind,
+    CaseQueryNode,
+    CollectNode,
     Finish,
+    HangupNode,
     InputTimedOut,
     IvrAction,
     IvrEvent,
     IvrState,
     IvrStep,
     KeyPressed,
-    Menu,
+    LookUpCase,
+    MenuNode,
     Play,
+    PlayNode,
     PromptFinished,
+    QueueNode,
     RouteToQueue,
-    Started,
+    Speech,
     StopPrompt,
     WaitForInput,
 )
-from ivr.state import decide, start
+from ivr.state import IvrProgram, decide, start
 
-MENU = Menu(
-    greeting=("welcome", "recording_notice"),
-    menu="menu",
-    invalid="invalid",
-    goodbye="goodbye",
+PROGRAM = IvrProgram(
+    start="greet",
+    nodes={
+        "greet": PlayNode(type="play", prompts=["welcome"], next="main"),
+        "main": MenuNode(
+            type="menu",
+            prompts=["menu"],
+            choices={"1": "consult", "2": "case", "3": "info", "4": "ask", "9": "bye"},
+        ),
+        "consult": QueueNode(type="queue", queue="general"),
+        "info": PlayNode(type="play", prompts=["info"], next="main"),
+        "ask": CollectNode(
+            type="collect",
+            prompt="enter_number",
+            store_as="callback",
+            next="thanks",
+            min_digits=3,
+            max_digits=5,
+        ),
+        "thanks": MenuNode(type="menu", prompts=["thanks"], choices={"1": "main"}, retries=1),
+        "case": CaseQueryNode(
+            type="case_query",
+            code_prompt="enter_code",
+            password_prompt="enter_password",
+            wrong_prompt="wrong",
+            agent_prompt="to_agent",
+            next="after_case",
+            agent_queue="case_desk",
+        ),
+        "after_case": MenuNode(type="menu", prompts=["after_case"], choices={"1": "case"}),
+        "bye": HangupNode(type="hangup", prompts=["farewell"]),
+        "urgent": QueueNode(type="queue", queue="contact_judge", prompts=["judge_intro"]),
+    },
     agent_key="0",
     agent_queue="general",
+    back_key="*",
+    invalid="invalid",
+    goodbye="goodbye",
     input_timeout_s=6.0,
     retries=3,
 )
 
-PROMPTING = IvrStep.PROMPTING
-AWAITING = IvrStep.AWAITING_INPUT
-GOODBYE = IvrStep.SAYING_GOODBYE
-DONE = IvrStep.DONE
+DONE = "(done)"
 
 
-def test_start_plays_greeting_then_menu_with_all_attempts() -> None:
-    state, actions = start(MENU)
-
-    assert state == IvrState(PROMPTING, 3)
-    assert actions == [Play(("welcome", "recording_notice", "menu"))]
-
-
-@pytest.mark.parametrize("step", list(IvrStep), ids=str)
-def test_started_event_restarts_the_menu_from_any_step(step: IvrStep) -> None:
-    assert decide(MENU, IvrState(step, 1), Started()) == start(MENU)
-
-
-EDGES = [
-    # (step, attempts_left, event, expected state, expected actions)
-    pytest.param(
-        PROMPTING, 3, PromptFinished(),
-        IvrState(AWAITING, 3), [WaitForInput(6.0)],
-        id="prompt-finished-waits-for-input",
-    ),
-    pytest.param(
-        PROMPTING, 3, KeyPressed("0"),
-        IvrState(DONE, 3), [StopPrompt(), RouteToQueue("general")],
-        id="agent-key-during-prompt-stops-prompt-and-routes",
-    ),
-    pytest.param(
-        AWAITING, 2, KeyPressed("0"),
-        IvrState(DONE, 2), [RouteToQueue("general")],
-        id="agent-key-while-awaiting-routes-without-stop",
-    ),
-    pytest.param(
-        PROMPTING, 3, KeyPressed("7"),
-        IvrState(PROMPTING, 2), [StopPrompt(), Play(("invalid", "menu"))],
-        id="invalid-key-during-prompt-stops-then-invalid-and-menu",
-    ),
-    pytest.param(
-        AWAITING, 3, KeyPressed("#"),
-        IvrState(PROMPTING, 2), [Play(("invalid", "menu"))],
-        id="invalid-key-while-awaiting-plays-invalid-and-menu",
-    ),
-    pytest.param(
-        AWAITING, 3, InputTimedOut(),
-        IvrState(PROMPTING, 2), [Play(("menu",))],
-        id="timeout-replays-menu",
-    ),
-    pytest.param(
-        AWAITING, 1, InputTimedOut(),
-        IvrState(GOODBYE, 0), [Play(("goodbye",))],
-        id="timeout-on-last-attempt-says-goodbye",
-    ),
-    pytest.param(
-        AWAITING, 1, KeyPressed("9"),
-        IvrState(GOODBYE, 0), [Play(("goodbye",))],
-        id="invalid-key-on-last-attempt-says-goodbye",
-    ),
-    pytest.param(
-        PROMPTING, 1, KeyPressed("9"),
-        IvrState(GOODBYE, 0), [StopPrompt(), Play(("goodbye",))],
-        id="invalid-key-during-last-prompt-stops-it-and-says-goodbye",
-    ),
-    pytest.param(
-        AWAITING, 1, KeyPressed("0"),
-        IvrState(DONE, 1), [RouteToQueue("general")],
-        id="agent-key-on-last-attempt-still-routes",
-    ),
-    pytest.param(
-        GOODBYE, 0, PromptFinished(),
-        IvrState(DONE, 0), [Finish("no_input")],
-        id="goodbye-finished-ends-with-no-input",
-    ),
-]  # fmt: skip
-
-
-@pytest.mark.parametrize(("step", "attempts", "event", "expected", "actions"), EDGES)
-def test_step_and_event_give_next_state_and_actions(
-    step: IvrStep,
-    attempts: int,
-    event: IvrEvent,
-    expected: IvrState,
-    actions: list[IvrAction],
-) -> None:
-    assert decide(MENU, IvrState(step, attempts), event) == (expected, actions)
-
-
-MEANINGLESS = [
-    pytest.param(PROMPTING, InputTimedOut(), id="timeout-while-prompting"),
-    pytest.param(AWAITING, PromptFinished(), id="prompt-finished-while-awaiting"),
-    pytest.param(GOODBYE, KeyPressed("0"), id="agent-key-during-goodbye"),
-    pytest.param(GOODBYE, KeyPressed("5"), id="other-key-during-goodbye"),
-    pytest.param(GOODBYE, InputTimedOut(), id="timeout-during-goodbye"),
-    pytest.param(DONE, KeyPressed("0"), id="key-when-done"),
-    pytest.param(DONE, InputTimedOut(), id="timeout-when-done"),
-    pytest.param(DONE, PromptFinished(), id="prompt-finished-when-done"),
-]
-
-
-@pytest.mark.parametrize(("step", "event"), MEANINGLESS)
-def test_event_that_means_nothing_in_this_step_is_ignored(step: IvrStep, event: IvrEvent) -> None:
-    assert decide(MENU, IvrState(step, 2), event) is None
-
-
-def run(events: list[IvrEvent]) -> tuple[IvrState, list[list[IvrAction]]]:
-    state, first = start(MENU)
-    history = [first]
+def run(*events: IvrEvent, program: IvrProgram = PROGRAM) -> tuple[IvrState, list[IvrAction]]:
+    """Start the menu, feed the events; returns the last state and the last step's actions."""
+    state, actions = start(program)
     for event in events:
-        result = decide(MENU, state, event)
-        assert result is not None, f"{event} ignored in {state}"
+        result = decide(program, state, event)
+        assert result is not None, f"{event} ignored at {state.node}/{state.step}"
         state, actions = result
-        history.append(actions)
-    return state, history
+    return state, actions
 
 
-LISTEN = PromptFinished()
-TIMEOUT = InputTimedOut()
-WRONG = KeyPressed("5")
+def keys(text: str) -> list[IvrEvent]:
+    return [KeyPressed(digit) for digit in text]
+
+
+AT_MAIN = [PromptFinished()]  # greeting heard; the main menu starts
+MAIN_WAITING = [*AT_MAIN, PromptFinished()]  # main menu heard, waiting for a key
+
+
+def test_start_plays_the_first_node() -> None:
+    state, actions = start(PROGRAM)
+    assert (state.node, state.step) == ("greet", IvrStep.PROMPTING)
+    assert actions == [Play(("welcome",))]
 
 
 @pytest.mark.parametrize(
-    "failures",
+    ("events", "node", "step", "actions"),
     [
-        pytest.param([[LISTEN, TIMEOUT]] * 3, id="three-timeouts"),
-        pytest.param([[LISTEN, WRONG]] * 3, id="three-invalid-keys"),
-        pytest.param([[WRONG]] * 3, id="three-invalid-keys-barging-in"),
-        pytest.param([[LISTEN, TIMEOUT], [WRONG], [LISTEN, TIMEOUT]], id="mixed"),
+        pytest.param(
+            AT_MAIN, "main", IvrStep.PROMPTING, [Play(("menu",))], id="announcement-then-next-node"
+        ),
+        pytest.param(
+            MAIN_WAITING,
+            "main",
+            IvrStep.AWAITING_INPUT,
+            [WaitForInput(6.0)],
+            id="menu-heard-waits-for-key",
+        ),
+        pytest.param(
+            [*MAIN_WAITING, KeyPressed("3")],
+            "info",
+            IvrStep.PROMPTING,
+            [Play(("info",))],
+            id="choice-enters-node",
+        ),
+        pytest.param(
+            [*AT_MAIN, KeyPressed("3")],
+            "info",
+            IvrStep.PROMPTING,
+            [StopPrompt(), Play(("info",))],
+            id="barge-in-on-menu-stops-prompt",
+        ),
+        pytest.param(
+            [KeyPressed("3")],
+            "info",
+            IvrStep.PROMPTING,
+            [StopPrompt(), Play(("info",))],
+            id="barge-in-on-greeting-answers-menu",
+        ),
+        pytest.param(
+            [KeyPressed("0")],
+            "greet",
+            IvrStep.DONE,
+            [StopPrompt(), RouteToQueue("general")],
+            id="zero-out-during-greeting",
+        ),
+        pytest.param(
+            [*MAIN_WAITING, KeyPressed("0")],
+            "main",
+            IvrStep.DONE,
+            [RouteToQueue("general")],
+            id="zero-out-from-menu",
+        ),
+        pytest.param(
+            [*MAIN_WAITING, KeyPressed("1")],
+            "consult",
+            IvrStep.DONE,
+            [RouteToQueue("general")],
+            id="queue-node-routes-at-once",
+        ),
+        pytest.param(
+            [*MAIN_WAITING, KeyPressed("7")],
+            "main",
+            IvrStep.PROMPTING,
+            [Play(("invalid", "menu"))],
+            id="invalid-key-replays-menu",
+        ),
+        pytest.param(
+            [*MAIN_WAITING, InputTimedOut()],
+            "main",
+            IvrStep.PROMPTING,
+            [Play(("menu",))],
+            id="timeout-replays-menu-without-invalid",
+        ),
+        pytest.param(
+            [*MAIN_WAITING, KeyPressed("3"), PromptFinished()],
+            "main",
+            IvrStep.PROMPTING,
+            [Play(("menu",))],
+            id="play-node-returns-to-next",
+        ),
+        pytest.param(
+            [*MAIN_WAITING, KeyPressed("3"), KeyPressed("*")],
+            "main",
+            IvrStep.PROMPTING,
+            [StopPrompt(), Play(("menu",))],
+            id="back-key",
+        ),
+        pytest.param(
+            [*MAIN_WAITING, KeyPressed("9")],
+            "bye",
+            IvrStep.SAYING_GOODBYE,
+            [Play(("farewell",))],
+            id="hangup-node-says-its-goodbye",
+        ),
+        pytest.param(
+            [*MAIN_WAITING, KeyPressed("9"), PromptFinished()],
+            "bye",
+            IvrStep.DONE,
+            [Finish("self_service")],
+            id="hangup-node-ends-as-self-service",
+        ),
     ],
 )
-def test_retries_exhausted_says_goodbye_then_finishes_with_no_input(
-    failures: list[list[IvrEvent]],
+def test_menu_play_queue_and_hangup_edges(
+    events: list[IvrEvent], node: str, step: IvrStep, actions: list[IvrAction]
 ) -> None:
-    # The first two failures each bring the menu back with one attempt fewer.
-    state, _ = run([event for failure in failures[:2] for event in failure])
-    assert state == IvrState(PROMPTING, 1)
+    state, last = run(*events)
+    assert (state.node, state.step, last) == (node, step, actions)
 
-    state, history = run([event for failure in failures for event in failure])
-    assert state == IvrState(GOODBYE, 0)
-    assert history[-1][-1] == Play(("goodbye",))
-    assert all(Play(("goodbye",)) not in actions for actions in history[:-1]), (
-        "goodbye played before the attempts ran out"
+
+def test_retries_exhausted_by_mixed_timeouts_and_invalid_keys_says_goodbye_then_finishes() -> None:
+    state, actions = run(
+        *MAIN_WAITING, InputTimedOut(), PromptFinished(), KeyPressed("8"), PromptFinished()
     )
-
-    finished = decide(MENU, state, PromptFinished())
-    assert finished == (IvrState(DONE, 0), [Finish("no_input")])
-
-
-def test_single_attempt_menu_says_goodbye_after_first_timeout() -> None:
-    menu = Menu(("welcome",), "menu", "invalid", "goodbye", "0", "general", 4.0, retries=1)
-    state, _ = start(menu)
-    waiting = decide(menu, state, PromptFinished())
-    assert waiting == (IvrState(AWAITING, 1), [WaitForInput(4.0)])
-
-    assert decide(menu, waiting[0], InputTimedOut()) == (IvrState(GOODBYE, 0), [Play(("goodbye",))])
-
-
-def test_custom_agent_key_routes_and_zero_becomes_invalid() -> None:
-    menu = Menu(("welcome",), "menu", "invalid", "goodbye", "9", "judges", 6.0, retries=3)
-    awaiting = IvrState(AWAITING, 3)
-
-    assert decide(menu, awaiting, KeyPressed("9")) == (IvrState(DONE, 3), [RouteToQueue("judges")])
-    assert decide(menu, awaiting, KeyPressed("0")) == (
-        IvrState(PROMPTING, 2),
-        [Play(("invalid", "menu"))],
+    assert state.attempts_left == 1
+    state, actions = run(
+        *MAIN_WAITING,
+        InputTimedOut(),
+        PromptFinished(),
+        KeyPressed("8"),
+        PromptFinished(),
+        InputTimedOut(),
     )
-
-
-def test_menu_from_config_copies_every_setting() -> None:
-    section = IvrSection(
-        greeting=["welcome", "recording_notice"],
-        menu="menu",
-        invalid="invalid",
-        goodbye="goodbye",
-        agent_key="*",
-        agent_queue="general",
-        input_timeout_s=8,
-        retries=2,
+    assert (state.step, actions) == (IvrStep.SAYING_GOODBYE, [Play(("goodbye",))])
+    assert decide(PROGRAM, state, KeyPressed("0")) is None, "no way out during goodbye"
+    state, actions = run(
+        *MAIN_WAITING,
+        InputTimedOut(),
+        PromptFinished(),
+        KeyPressed("8"),
+        PromptFinished(),
+        InputTimedOut(),
+        PromptFinished(),
     )
+    assert (state.step, actions) == (IvrStep.DONE, [Finish("no_input")])
 
-    assert Menu.from_config(section) == Menu(
-        ("welcome", "recording_notice"), "menu", "invalid", "goodbye", "*", "general", 8.0, 2
+
+def test_per_node_retries_override_the_default() -> None:
+    ask = [*MAIN_WAITING, KeyPressed("4"), *keys("123#"), PromptFinished()]
+    state, actions = run(*ask, InputTimedOut())
+    assert (state.node, actions) == ("thanks", [Play(("goodbye",))]), "thanks allows one try"
+
+
+def test_back_key_with_nowhere_to_go_back_to_means_nothing() -> None:
+    state, _ = run()
+    assert decide(PROGRAM, state, KeyPressed("*")) is None
+
+
+# ---- collect --------------------------------------------------------------------------------
+ASK = [*MAIN_WAITING, KeyPressed("4")]
+
+
+@pytest.mark.parametrize(
+    ("events", "node", "stored", "actions"),
+    [
+        pytest.param(
+            [*ASK, *keys("123#")], "thanks", "123", [Play(("thanks",))], id="terminator-ends-entry"
+        ),
+        pytest.param(
+            [*ASK, *keys("12345")],
+            "thanks",
+            "12345",
+            [Play(("thanks",))],
+            id="max-digits-ends-entry",
+        ),
+        pytest.param(
+            [*ASK, *keys("1234"), InputTimedOut()],
+            "thanks",
+            "1234",
+            [Play(("thanks",))],
+            id="pause-after-min-digits-ends-entry",
+        ),
+        pytest.param(
+            [*ASK, *keys("0123#")],
+            "thanks",
+            "0123",
+            [Play(("thanks",))],
+            id="zero-is-a-digit-here-not-the-agent",
+        ),
+    ],
+)
+def test_collect_node_stores_digits_and_moves_on(
+    events: list[IvrEvent], node: str, stored: str, actions: list[IvrAction]
+) -> None:
+    state, last = run(*events)
+    assert (state.node, state.value("callback"), last) == (node, stored, actions)
+
+
+def test_first_digit_stops_the_collect_prompt_and_waits_for_more() -> None:
+    state, actions = run(*ASK, KeyPressed("5"))
+    assert (state.step, state.digits) == (IvrStep.COLLECTING, "5")
+    assert actions == [StopPrompt(), WaitForInput(4.0)]
+
+
+@pytest.mark.parametrize(
+    ("tail", "actions"),
+    [
+        pytest.param(
+            keys("12#"), [Play(("invalid", "enter_number"))], id="too-short-on-terminator"
+        ),
+        pytest.param(
+            [*keys("12"), InputTimedOut()],
+            [Play(("invalid", "enter_number"))],
+            id="too-short-on-pause",
+        ),
+    ],
+)
+def test_short_entries_are_refused_and_asked_again(
+    tail: list[IvrEvent], actions: list[IvrAction]
+) -> None:
+    state, last = run(*ASK, PromptFinished(), *tail)
+    assert (state.node, state.digits, last) == ("ask", "", actions)
+
+
+def test_star_while_typing_starts_the_entry_over() -> None:
+    state, actions = run(*ASK, *keys("12*"))
+    assert (state.node, state.digits, actions) == ("ask", "", [WaitForInput(6.0)])
+    state, _ = run(*ASK, *keys("12*"), *keys("789#"))
+    assert state.value("callback") == "789"
+
+
+# ---- case query -----------------------------------------------------------------------------
+CASE = [*MAIN_WAITING, KeyPressed("2")]
+CODE_AND_PASSWORD = [*CASE, *keys("123456#"), *keys("8888#")]
+
+
+def test_case_query_asks_code_then_password_then_looks_up() -> None:
+    state, actions = run(*CASE, *keys("123456#"))
+    assert actions == [Play(("enter_password",))], "the prompt stopped at the first digit"
+    state, actions = run(*CODE_AND_PASSWORD)
+    assert state.step is IvrStep.LOOKING_UP
+    assert actions == [LookUpCase("123456", "8888")]
+    assert state.values == () and state.digits == "", "neither code nor password is kept"
+    assert "8888" not in repr(actions[-1])
+
+
+@pytest.mark.parametrize(
+    ("answer", "step", "actions"),
+    [
+        pytest.param(
+            CaseAnswered(CaseAnswerKind.FOUND, "案件审理中"),
+            IvrStep.PROMPTING,
+            [Play((Speech("案件审理中"),))],
+            id="found-reads-status",
+        ),
+        pytest.param(
+            CaseAnswered(CaseAnswerKind.WRONG),
+            IvrStep.PROMPTING,
+            [Play(("wrong", "enter_code"))],
+            id="wrong-asks-again",
+        ),
+        pytest.param(
+            CaseAnswered(CaseAnswerKind.REFUSED),
+            IvrStep.ROUTING,
+            [Play(("to_agent",))],
+            id="refused-announces-handover",
+        ),
+    ],
+)
+def test_case_answers(answer: IvrEvent, step: IvrStep, actions: list[IvrAction]) -> None:
+    state, last = run(*CODE_AND_PASSWORD, answer)
+    assert (state.node, state.step, last) == ("case", step, actions)
+
+
+def test_status_heard_moves_on_and_marks_self_service_done() -> None:
+    state, actions = run(
+        *CODE_AND_PASSWORD, CaseAnswered(CaseAnswerKind.FOUND, "x"), PromptFinished()
     )
+    assert (state.node, actions) == ("after_case", [Play(("after_case",))])
+    assert state.self_service_done is True
+
+
+def test_refused_case_query_goes_to_the_case_desk_after_the_announcement() -> None:
+    state, actions = run(*CODE_AND_PASSWORD, CaseAnswered(CaseAnswerKind.REFUSED), PromptFinished())
+    assert (state.step, actions) == (IvrStep.DONE, [RouteToQueue("case_desk")])
+
+
+def test_keys_while_the_case_system_answers_are_ignored() -> None:
+    state, _ = run(*CODE_AND_PASSWORD)
+    assert decide(PROGRAM, state, KeyPressed("1")) is None
+    assert decide(PROGRAM, state, InputTimedOut()) is None
+
+
+def test_case_answer_outside_a_lookup_is_ignored() -> None:
+    state, _ = run(*MAIN_WAITING)
+    assert decide(PROGRAM, state, CaseAnswered(CaseAnswerKind.FOUND, "x")) is None
+
+
+def test_queue_node_with_prompts_routes_after_them() -> None:
+    program = IvrProgram(**{**PROGRAM.__dict__, "start": "urgent"})
+    state, actions = start(program)
+    assert (state.step, actions) == (IvrStep.ROUTING, [Play(("judge_intro",))])
+    state, actions = decide(program, state, PromptFinished()) or (state, [])
+    assert (state.step, actions) == (IvrStep.DONE, [RouteToQueue("contact_judge")])
+
+
+def test_nothing_moves_a_finished_ivr() -> None:
+    state, _ = run(*MAIN_WAITING, KeyPressed("1"))
+    for event in (KeyPressed("1"), PromptFinished(), InputTimedOut()):
+        assert decide(PROGRAM, state, event) is None
+
+
+def test_agent_key_can_be_switched_off() -> None:
+    program = IvrProgram(**{**PROGRAM.__dict__, "agent_key": None})
+    state, actions = run(*MAIN_WAITING, KeyPressed("0"), program=program)
+    assert (state.node, actions) == ("main", [Play(("invalid", "menu"))])

@@ -246,6 +246,7 @@ class BridgeAndRecord:
 class LookUpCase:
     query_code: str
     password: str = field(repr=False)
+    attempts_before: int = 0
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from ari.errors import AriError, AriNotFound
 from calls import model as m
 from calls.state import decide
 from calls.store import CallStore, OpenCall
-from ivr.model import CaseAnswerKind, PromptItem, Speech
+from ivr.model import CaseAnswered, CaseAnswerKind, PromptItem, Speech
 from ivr.state import IvrProgram
 from recordings.service import RecordingService
 from routing.service import Router, WaitingCaller
@@ -56,18 +56,14 @@ class CallRuntime:
 Speaker = Callable[[str], Awaitable[str]]
 
 
-@dataclass(frozen=True)
-class CaseAnswer:
-    kind: CaseAnswerKind
-    status_text: str | None = None
+# Checks a case query: (call id, caller number, code, password, attempts earlier in this call).
+CaseLookup = Callable[[str, str, str, str, int], Awaitable[CaseAnswered]]
 
 
-# Checks a case query code and password for a caller: (call id, caller number, code, password).
-CaseLookup = Callable[[str, str, str, str], Awaitable[CaseAnswer]]
-
-
-async def no_case_lookup(_call: str, _caller: str, _code: str, _password: str) -> CaseAnswer:
-    return CaseAnswer(CaseAnswerKind.REFUSED)
+async def no_case_lookup(
+    _call: str, _caller: str, _code: str, _password: str, _attempts: int
+) -> CaseAnswered:
+    return CaseAnswered(CaseAnswerKind.REFUSED)
 
 
 class CallService:
@@ -303,8 +299,9 @@ class CallService:
                         await self._store.offer_ended(call.id, attempt, outcome, now)
                 case m.BridgeAndRecord(bridge_id, channel_ids, recording_name):
                     await self._bridge_and_record(call, bridge_id, channel_ids, recording_name)
-                case m.LookUpCase(query_code, password):
-                    self._spawn(self._case_query(runtime, query_code, password), "case query")
+                case m.LookUpCase(query_code, password, attempts_before):
+                    query = self._case_query(runtime, query_code, password, attempts_before)
+                    self._spawn(query, "case query")
                 case m.StopRecording(name):
                     await self._ignore_gone(self._ari.stop_recording(name))
                 case m.HangUp(channel_id):
@@ -337,13 +334,17 @@ class CallService:
             return
         await self._ari.play(runtime.call.caller_channel_id, media, playback_id=playback_id)
 
-    async def _case_query(self, runtime: CallRuntime, query_code: str, password: str) -> None:
+    async def _case_query(
+        self, runtime: CallRuntime, query_code: str, password: str, attempts_before: int
+    ) -> None:
         call = runtime.call
         try:
-            answer = await self._look_up_case(call.id, call.caller_number, query_code, password)
+            answer = await self._look_up_case(
+                call.id, call.caller_number, query_code, password, attempts_before
+            )
         except Exception:
             log.exception("case query failed; handing the caller to an agent")
-            answer = CaseAnswer(CaseAnswerKind.REFUSED)
+            answer = CaseAnswered(CaseAnswerKind.REFUSED)
         runtime.events.put_nowait(m.CaseLookedUp(answer.kind, answer.status_text))
 
     def _start_timer(self, runtime: CallRuntime, name: str, seconds: float) -> None:

@@ -160,8 +160,8 @@ def _apply_ivr(
                 commands.append(CancelTimer(IVR_INPUT_TIMER))
                 call, queued = _enter_queue(call, queues(queue_id), now)
                 commands.extend(queued)
-            case ivr.LookUpCase(query_code, password):
-                commands.append(LookUpCase(query_code, password))
+            case ivr.LookUpCase(query_code, password, attempts_before):
+                commands.append(LookUpCase(query_code, password, attempts_before))
             case ivr.Finish(reason):
                 call, ended = _end(call, EndReason(reason), Party.SYSTEM, now)
                 commands.extend([*ended, HangUp(call.caller_channel_id)])

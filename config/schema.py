@@ -10,6 +10,7 @@ from typing import Annotated
 
 from pydantic import Field, field_validator
 
+from cases.config import CaseQueryPolicy
 from config.base import Strict
 from ivr.model import Key, Node
 from schedule.config import HoursSection
@@ -166,6 +167,7 @@ class HotlineConfig(Strict):
     database: DatabaseSection = Field(default_factory=DatabaseSection)
     recordings: RecordingsSection = Field(default_factory=RecordingsSection)
     hours: HoursSection = Field(default_factory=HoursSection)
+    case_query: CaseQueryPolicy = Field(default_factory=CaseQueryPolicy)
     prompts: PromptsSection
     ivr: IvrSection
     platforms: list[Platform] = Field(min_length=1)

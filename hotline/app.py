@@ -18,12 +18,17 @@ from agents.board import SeatBoard
 from ari.client import AriClient
 from ari.event_stream import AriEventStream
 from calls.model import QueuePolicy
-from calls.service import CallService, CallSettings
+from calls.service import CallService, CallSettings, CaseLookup
 from calls.store import CallStore
+from cases.directory import PostgresCaseDirectory
+from cases.service import CaseQueryService
+from cases.store import CaseStore
 from config.holder import ConfigHolder
 from config.schema import HotlineConfig
 from config.secrets import SecretStore
 from hotline.http import StatusServer
+from ivr.case_status import answer_for
+from ivr.model import CaseAnswered
 from ivr.prompts import media_uri, synthesize
 from ivr.state import IvrProgram
 from recordings.service import RecordingService
@@ -151,6 +156,7 @@ class Hotline:
             lambda: self._settings,
             self._clock,
             speak=self._speak,
+            look_up_case=self._case_lookup(pool),
         )
         stack.push_async_callback(calls.stop)
         self.holder.on_change(self._config_changed)
@@ -182,6 +188,23 @@ class Hotline:
                 await task
 
         stack.push_async_callback(cancel)
+
+    def _case_lookup(self, pool: Any) -> CaseLookup:
+        case_store = CaseStore(pool)
+        service = CaseQueryService(
+            PostgresCaseDirectory(case_store),
+            case_store,
+            self.holder.current.case_query,
+            clock=self._clock,
+        )
+
+        async def look_up(
+            call_id: str, caller: str, code: str, password: str, attempts_before: int
+        ) -> CaseAnswered:
+            outcome = await service.verify(call_id, caller, code, password, attempts_before)
+            return answer_for(outcome, self.holder.current.hours.zone)
+
+        return look_up
 
     async def _speak(self, text: str) -> str:
         return await synthesize(

@@ -60,6 +60,18 @@ class LocalStack:
             self.postgres.stop()
 
 
+LOCAL_POSTGRES_PORT = 54368
+
+
+def local_cluster(
+    var_dir: Path, secrets: SecretStore, instance: str = "run", port: int = LOCAL_POSTGRES_PORT
+) -> LocalCluster:
+    """The private PostgreSQL cluster `hotline run --sandbox` keeps under the var dir."""
+    return LocalCluster(
+        var_dir / f"postgres-{instance}", port, secrets.directory / f"postgres-{instance}"
+    )
+
+
 def progress(message: str) -> None:
     print(f"hotline: {message}", file=sys.stderr, flush=True)
 
@@ -72,7 +84,7 @@ def start_local_stack(
     *,
     recordings_store_dir: Path,
     instance: str = "run",
-    postgres_port: int = 54368,
+    postgres_port: int = LOCAL_POSTGRES_PORT,
     with_postgres: bool = True,
 ) -> LocalStack:
     """Bring up PostgreSQL and Asterisk (the sandbox is built on first use), prompts in place."""
@@ -82,11 +94,7 @@ def start_local_stack(
     postgres = None
     if with_postgres:
         progress("starting PostgreSQL")
-        postgres = LocalCluster(
-            var_dir / f"postgres-{instance}",
-            postgres_port,
-            secrets.directory / f"postgres-{instance}",
-        )
+        postgres = local_cluster(var_dir, secrets, instance, postgres_port)
         postgres.ensure()
         postgres.start()
     try:

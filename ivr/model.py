@@ -121,6 +121,7 @@ class IvrState:
     history: tuple[str, ...] = ()  # nodes to go back to with the back key
     values: tuple[tuple[str, str], ...] = ()  # what collect nodes stored
     self_service_done: bool = False
+    case_attempts: int = 0  # case queries tried in this call
     route_to: str | None = None  # the queue a ROUTING step leads to
 
     def value(self, name: str) -> str | None:
@@ -198,6 +199,7 @@ class RouteToQueue:
 class LookUpCase:
     query_code: str
     password: str = field(repr=False)
+    attempts_before: int = 0
 
 
 @dataclass(frozen=True)

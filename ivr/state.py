@@ -256,7 +256,8 @@ def _entry_complete(
     code = state.value(CASE_CODE) or ""
     # The code is forgotten as soon as it is asked about; the password is never kept.
     looking = replace(_with_value(state, CASE_CODE, None), step=IvrStep.LOOKING_UP, digits="")
-    return looking, [LookUpCase(code, state.digits)]
+    looking = replace(looking, case_attempts=state.case_attempts + 1)
+    return looking, [LookUpCase(code, state.digits, state.case_attempts)]
 
 
 def _prompt_finished(program: IvrProgram, state: IvrState) -> Result | None:

@@ -347,3 +347,101 @@ async def test_recording_is_filed_even_when_its_finished_event_never_comes(
         ):
             await asyncio.sleep(0.02)
     assert rows[0]["duration_ms"] == 1000
+
+
+# ---- case self-service through the menu ------------------------------------------------------
+CASES_CSV = (
+    "case_number,court_id,division,query_code,password,stage,judge_name,next_hearing,"
+    "last_event,last_event_at\n"
+    "(2024)京0105民初12345号,chaoyang,民一庭,20240105123,8888,审理中,张明,"
+    "2026-12-03 09:30,已送达开庭传票,2026-11-20 10:00\n"
+)
+
+
+def plays(stack: Stack) -> list[tuple[str, str]]:
+    return [
+        (r.path.rsplit("/", 1)[1], r.params["media"])
+        for r in stack.fake.requests
+        if r.method == "POST" and "/play/" in r.path
+    ]
+
+
+async def prompt_ends(stack: Stack, playback_id: str) -> None:
+    await stack.fake.emit(
+        {
+            "type": "PlaybackFinished",
+            "playback": {
+                "id": playback_id,
+                "media_uri": "sound:x",
+                "target_uri": f"channel:{CALLER}",
+                "language": "zh",
+                "state": "done",
+            },
+        }
+    )
+
+
+async def enter_case(stack: Stack, password: str) -> None:
+    for digit in "20240105123#" + password + "#":
+        await stack.press(digit)
+
+
+@pytest.fixture
+async def case_imported(stack: Stack, tmp_path: Path) -> None:
+    from cases.importer import import_cases
+    from store.database import create_pool
+
+    source = tmp_path / "cases.csv"
+    source.write_text(CASES_CSV, encoding="utf-8")
+    pool = await create_pool(stack.database, max_size=1)
+    try:
+        report = await import_cases(source, pool)
+    finally:
+        await pool.close()
+    assert report.inserted == 1
+
+
+@pytest.mark.usefixtures("case_imported")
+async def test_case_query_by_keypad_reads_the_status_then_offers_the_next_menu(
+    stack: Stack,
+) -> None:
+    call_id = await stack.caller_arrives()
+    await stack.press("2")
+    await eventually(lambda: [m for _, m in plays(stack) if m == "sound:/prompts/enter_code"])
+    await enter_case(stack, "8888")
+
+    status_id, media = (await eventually(lambda: [p for p in plays(stack) if "speech" in p[1]]))[0]
+    assert media.startswith("sound:/prompts/speech/tts-")
+    spoken = stack.hotline.locations.prompts_dir / "speech" / (media.rsplit("/", 1)[1] + ".wav")
+    assert spoken.stat().st_size > 8000 * 2 * 3, "several seconds of speech"
+
+    await prompt_ends(stack, status_id)
+    await eventually(lambda: plays(stack)[-1][1] == "sound:/prompts/after_case")
+    await stack.hang_up(CALLER)
+    row = await stack.ended_row(call_id)
+    assert row["end_reason"] == "self_service"
+    attempts = await stack.fetch("SELECT reason FROM case_query_attempts")
+    assert [a["reason"] for a in attempts] == ["success"]
+
+
+@pytest.mark.usefixtures("case_imported")
+async def test_wrong_passwords_lead_to_an_agent_after_the_third_try(stack: Stack) -> None:
+    await stack.caller_arrives()
+    await stack.press("2")
+    for attempt in range(3):
+        await enter_case(stack, "1111")
+        if attempt < 2:
+            wrong = await eventually(
+                lambda n=attempt: [
+                    p for p in plays(stack) if p[1].startswith("sound:/prompts/wrong_code")
+                ][n:]
+            )
+            assert wrong[0][1] == "sound:/prompts/wrong_code,sound:/prompts/enter_code"
+    handover = await eventually(
+        lambda: [p for p in plays(stack) if p[1] == "sound:/prompts/case_agent"]
+    )
+    await prompt_ends(stack, handover[0][0])
+    await eventually(lambda: stack.originations())  # queued and offered to the seat
+    assert stack.originations()[0]["endpoint"] == "PJSIP/high-01"
+    attempts = await stack.fetch("SELECT reason FROM case_query_attempts ORDER BY at")
+    assert [a["reason"] for a in attempts] == ["wrong_password"] * 3

@@ -32,17 +32,29 @@ class ConfigHolder:
     def on_change(self, listener: Callable[[HotlineConfig], None]) -> None:
         self._listeners.append(listener)
 
-    def reload(self) -> bool:
-        """Load the file again; on any error keep serving the last good config."""
+    def check(self) -> HotlineConfig | None:
+        """Load the file again without applying it; None (errors recorded) when it is bad."""
         try:
-            config = load_config(self.path)
+            return load_config(self.path)
         except ConfigError as exc:
-            self.last_errors = [str(issue) for issue in exc.issues]
-            log.error("config rejected; keeping the last good one", errors=self.last_errors)
-            return False
+            self.reject([str(issue) for issue in exc.issues])
+            return None
+
+    def reject(self, errors: list[str]) -> None:
+        self.last_errors = errors
+        log.error("config rejected; keeping the last good one", errors=errors)
+
+    def apply(self, config: HotlineConfig) -> None:
         self._config = config
         self.last_errors = []
         for listener in self._listeners:
             listener(config)
         log.info("config reloaded", path=str(self.path))
+
+    def reload(self) -> bool:
+        """Load the file again; on any error keep serving the last good config."""
+        config = self.check()
+        if config is None:
+            return False
+        self.apply(config)
         return True

@@ -29,7 +29,7 @@ from config.secrets import SecretStore
 from hotline.http import StatusServer
 from ivr.case_status import answer_for
 from ivr.model import CaseAnswered
-from ivr.prompts import media_uri, synthesize
+from ivr.prompts import PromptError, build_prompts, media_uri, synthesize
 from ivr.state import IvrProgram
 from recordings.service import RecordingService
 from recordings.store import RecordingStore
@@ -37,6 +37,18 @@ from routing.service import Router
 from store.database import create_pool, migrate
 
 log = structlog.get_logger(__name__)
+
+# How often the config file's modification time is checked.
+CONFIG_POLL_S = 2.0
+
+
+def _file_stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_mtime_ns, status.st_size
+
 
 # Speech made during calls (a case's status) lives beside the prompts, in its own folder.
 SPEECH_SUBDIR = "speech"
@@ -96,7 +108,10 @@ class Hotline:
         *,
         clock: Callable[[], datetime] = utc_now,
         status_listen: str | None = None,
+        watch_config: bool = True,
     ) -> None:
+        self._watch_config = watch_config
+        self._reloading: asyncio.Task[bool] | None = None
         self.holder = holder
         self._secrets = secrets
         self._database = database
@@ -175,6 +190,8 @@ class Hotline:
         )
         await self._background(stack, self.events.run(), "ari-events")
         await self._background(stack, router.run(), "router")
+        if self._watch_config:
+            await self._background(stack, self.watch_config(), "config-watch")
         status = StatusServer(self)
         self.status_url = await status.start(self._status_listen)
         stack.push_async_callback(status.stop)
@@ -221,6 +238,41 @@ class Hotline:
         if self.router:
             self.router.wake()
 
+    def request_reload(self) -> None:
+        """From a signal handler: reload in a task, one at a time."""
+        if self._reloading is None or self._reloading.done():
+            self._reloading = asyncio.create_task(self.reload(), name="config-reload")
+
+    async def reload(self) -> bool:
+        """Apply the edited YAML to new calls; a file that fails any check changes nothing."""
+        config = self.holder.check()
+        if config is None:
+            return False
+        try:
+            # Prompts first, so no new call can reach a prompt that has no audio yet.
+            await asyncio.to_thread(
+                build_prompts,
+                config.prompts,
+                self.locations.prompts_dir,
+                base_dir=self.holder.path.parent,
+            )
+        except PromptError as exc:
+            self.holder.reject([f"{self.holder.path}: prompts: {exc}"])
+            return False
+        self.holder.apply(config)
+        return True
+
+    async def watch_config(self, interval: float | None = None) -> None:
+        """Reload when the file changes (a cheap stat every few seconds; editors replace files)."""
+        last = _file_stamp(self.holder.path)
+        while True:
+            await asyncio.sleep(interval or CONFIG_POLL_S)
+            stamp = _file_stamp(self.holder.path)
+            if stamp != last and stamp is not None:
+                last = stamp
+                log.info("config file changed; reloading", path=str(self.holder.path))
+                await self.reload()
+
     async def wait_ready(self, seconds: float = 15.0) -> None:
         assert self.events is not None
         async with asyncio.timeout(seconds):
@@ -234,7 +286,7 @@ async def signals_handled(hotline: Hotline) -> AsyncIterator[asyncio.Event]:
     stop = asyncio.Event()
     loop.add_signal_handler(signal.SIGINT, stop.set)
     loop.add_signal_handler(signal.SIGTERM, stop.set)
-    loop.add_signal_handler(signal.SIGHUP, hotline.holder.reload)
+    loop.add_signal_handler(signal.SIGHUP, hotline.request_reload)
     try:
         yield stop
     finally:

@@ -22,6 +22,9 @@ def status_document(hotline: Hotline) -> dict[str, Any]:
             {
                 "id": call.id,
                 "state": call.state.value,
+                "caller_channel": call.caller_channel_id,
+                "ivr_node": call.ivr.node if call.ivr else None,
+                "ivr_step": call.ivr.step.value if call.ivr else None,
                 "caller": mask_phone(call.caller_number) if call.caller_number else "",
                 "queue": call.queue.queue_id if call.queue else None,
                 "seat": call.seat_id,

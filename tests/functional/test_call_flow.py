@@ -445,3 +445,54 @@ async def test_wrong_passwords_lead_to_an_agent_after_the_third_try(stack: Stack
     assert stack.originations()[0]["endpoint"] == "PJSIP/high-01"
     attempts = await stack.fetch("SELECT reason FROM case_query_attempts ORDER BY at")
     assert [a["reason"] for a in attempts] == ["wrong_password"] * 3
+
+
+async def test_edited_menu_file_applies_to_new_calls_while_calls_in_the_menu_keep_theirs(
+    fake: FakeAri,
+    database: dict[str, Any],
+    test_config: HotlineConfig,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("hotline.app.CONFIG_POLL_S", 0.1)
+    path = tmp_path / "hotline.yaml"
+    original = TEST_CONFIG.read_text(encoding="utf-8")
+    path.write_text(original, encoding="utf-8")
+    async with make_hotline(fake, database, test_config, tmp_path, path) as hotline:
+        await hotline.wait_ready(5)
+        stack = Stack(fake, hotline, database, tmp_path / "spool")
+        first = await stack.caller_arrives()
+
+        edited = original.replace(
+            "prompts: [welcome, recording_notice, menu]", "prompts: [welcome, menu]"
+        )
+        path.write_text(edited, encoding="utf-8")
+
+        def main_prompts() -> list[str]:
+            return list(getattr(hotline.holder.current.ivr.nodes["main"], "prompts", []))
+
+        await eventually(lambda: main_prompts() == ["welcome", "menu"], 30)
+        assert (tmp_path / "prompts" / "menu.wav").is_file(), "prompts were built before going live"
+
+        await stack.press("7")  # invalid: the first caller hears their own menu again
+        replay = await eventually(
+            lambda: stack.requests("POST", f"/channels/{CALLER}/play/{first}-p2")
+        )
+        assert (
+            replay[0]
+            .params["media"]
+            .endswith(
+                "invalid,sound:/prompts/welcome,sound:/prompts/recording_notice,sound:/prompts/menu"
+            )
+        )
+
+        second = await stack.caller_arrives("caller-2")
+        play = await eventually(
+            lambda: stack.requests("POST", f"/channels/caller-2/play/{second}-p1")
+        )
+        assert play[0].params["media"] == "sound:/prompts/welcome,sound:/prompts/menu"
+
+        path.write_text(edited.replace("retries: 2", "retries: many"), encoding="utf-8")
+        await eventually(lambda: hotline.holder.last_errors, 10)
+        assert "ivr.retries" in hotline.holder.last_errors[0]
+        assert hotline.holder.current.ivr.retries == 2

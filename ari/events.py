@@ -9,7 +9,15 @@ from typing import Annotated, Any, Literal, TypeAlias, assert_never, get_args
 from pydantic import Field, TypeAdapter, ValidationError
 
 from ari.errors import AriProtocolError
-from ari.models import AriModel, Bridge, Channel, Endpoint, LiveRecording, Playback
+from ari.models import (
+    AriModel,
+    Bridge,
+    Channel,
+    DeviceState,
+    Endpoint,
+    LiveRecording,
+    Playback,
+)
 
 
 class EventBase(AriModel):
@@ -105,6 +113,11 @@ class EndpointStateChange(EventBase):
     endpoint: Endpoint
 
 
+class DeviceStateChanged(EventBase):
+    type: Literal["DeviceStateChanged"]
+    device_state: DeviceState
+
+
 class Dial(EventBase):
     type: Literal["Dial"]
     caller: Channel | None = None
@@ -140,6 +153,7 @@ KnownEvent: TypeAlias = (
     | RecordingFinished
     | RecordingFailed
     | EndpointStateChange
+    | DeviceStateChanged
     | Dial
 )
 Event: TypeAlias = KnownEvent | UnknownEvent
@@ -211,7 +225,7 @@ def channel_id_of(event: Event) -> str | None:
         case Dial():
             # The peer is the leg being dialled; its owner is the call that originated it.
             return event.peer.id
-        case BridgeDestroyed() | EndpointStateChange() | UnknownEvent():
+        case BridgeDestroyed() | EndpointStateChange() | DeviceStateChanged() | UnknownEvent():
             return None
         case _:
             assert_never(event)
@@ -233,6 +247,7 @@ def bridge_id_of(event: Event) -> str | None:
             | ChannelStateChange()
             | ChannelDtmfReceived()
             | EndpointStateChange()
+            | DeviceStateChanged()
             | Dial()
             | UnknownEvent()
         ):

@@ -120,6 +120,11 @@ class Endpoint(AriModel):
     channel_ids: list[str]
 
 
+class DeviceState(AriModel):
+    name: str  # e.g. "PJSIP/high-01"
+    state: str  # NOT_INUSE, INUSE, BUSY, UNAVAILABLE, RINGING, ...
+
+
 class Application(AriModel):
     name: str
     channel_ids: list[str]

@@ -28,6 +28,7 @@ class CallState(enum.StrEnum):
     QUEUED = "queued"
     OFFERING = "offering"  # a seat's phone is ringing
     CONNECTED = "connected"
+    SURVEY = "survey"  # the seat hung up first; the caller is asked to rate the call
     ENDED = "ended"
 
 
@@ -84,6 +85,7 @@ class Call:
     ended_at: datetime | None = None
     end_reason: EndReason | None = None
     ended_by: Party | None = None
+    survey_answer: str | None = None
 
     def channels(self) -> list[str]:
         return [c for c in (self.caller_channel_id, self.seat_channel_id) if c]

@@ -25,6 +25,9 @@ from routing.service import Router, WaitingCaller
 
 log = structlog.get_logger(__name__)
 
+# Device states of a seat's phone that mean it cannot take a call at all (not registered).
+UNREACHABLE_DEVICE_STATES = frozenset({"UNAVAILABLE", "INVALID", "UNKNOWN"})
+
 # How long after a bridged call ends its RecordingFinished may take before we file it ourselves.
 RECORDING_SETTLE_S = 5.0
 
@@ -92,6 +95,7 @@ class CallService:
         self._calls: dict[str, CallRuntime] = {}
         self._owners: dict[str, str] = {}  # channel id -> call id
         self._background: set[asyncio.Task[None]] = set()
+        self._stopping = False
 
     # ---- views ---------------------------------------------------------------------------
     def live_calls(self) -> list[m.Call]:
@@ -120,10 +124,10 @@ class CallService:
                 self._spawn(self._recordings.finished(recording.name), "recording finished")
             case ari_events.RecordingFailed(recording=recording):
                 self._spawn(self._recordings.failed(recording.name, recording.cause), "recording")
-            case ari_events.EndpointStateChange(endpoint=endpoint):
-                if endpoint.technology == "PJSIP" and self._seats.set_registered(
-                    endpoint.resource, endpoint.state == "online"
-                ):
+            case ari_events.DeviceStateChanged(device_state=device):
+                technology, _, seat_id = device.name.partition("/")
+                reachable = device.state not in UNREACHABLE_DEVICE_STATES
+                if technology == "PJSIP" and self._seats.set_registered(seat_id, reachable):
                     self._router.wake()
             case _:
                 log.debug("event not handled", type=event.type)
@@ -216,7 +220,7 @@ class CallService:
                 event = runtime.events.get_nowait()
                 if isinstance(event, m.SeatAssigned):
                     self._release_seat(runtime.call.id, event.seat_id, OfferOutcome.CALLER_LEFT, 0)
-            if runtime.call.bridge_id is not None:
+            if runtime.call.bridge_id is not None and not self._stopping:
                 self._spawn(self._settle_recording(runtime.call.id), "recording settle")
             self._calls.pop(runtime.call.id, None)
             for channel_id in runtime.call.channels():
@@ -547,8 +551,13 @@ class CallService:
             log.info("restarted the menu for a caller", call_id=row.id)
 
     async def stop(self) -> None:
+        """Stop our tasks; the calls themselves stay up in Asterisk for the next controller."""
+        self._stopping = True
         tasks = [runtime.task for runtime in self._calls.values() if runtime.task]
-        tasks += list(self._background)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        background = list(self._background)
+        for task in background:
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)

@@ -48,6 +48,7 @@ from calls.model import (
 )
 from ivr import model as ivr
 from ivr import state as ivr_state
+from ivr.model import SurveySection
 from ivr.state import IvrProgram
 
 Decision = tuple[Call, list[CallCommand]]
@@ -56,6 +57,7 @@ QueueLookup = Callable[[str], QueuePolicy]
 IVR_INPUT_TIMER = "ivr-input"
 OFFER_TIMER = "offer"
 MAX_WAIT_TIMER = "max-wait"
+SURVEY_TIMER = "survey"
 # Asterisk's own ring timeout should end the offer first; this only guards a lost event.
 OFFER_GUARD_S = 5
 
@@ -74,6 +76,8 @@ def decide(
             call = replace(call, answered_at=now, ivr=state)
             return _apply_ivr(call, actions, [Answer()], queues, now)
         case DigitPressed(digit):
+            if call.state is CallState.SURVEY and menu.survey is not None:
+                return _survey_answer(call, menu.survey, digit)
             if call.state is not CallState.IVR or call.ivr is None:
                 return None
             return _ivr_step(call, menu, ivr.KeyPressed(digit), queues, now)
@@ -85,6 +89,10 @@ def decide(
                 return _ivr_step(call, menu, ivr.PromptFinished(), queues, now)
             if call.state in (CallState.QUEUED, CallState.OFFERING) and not call.on_hold_music:
                 return replace(call, on_hold_music=True), [StartHoldMusic()]
+            if call.state is CallState.SURVEY and menu.survey is not None:
+                if call.survey_answer is None:
+                    return call, [StartTimer(SURVEY_TIMER, menu.survey.timeout_s)]
+                return _end_survey(call, now)
             return call, []
         case TimerFired(name):
             return _timer(call, name, menu, queues, now)
@@ -104,6 +112,8 @@ def decide(
             if call.state is CallState.OFFERING:
                 return _requeue_after_failed_offer(call, now)
             if call.state is CallState.CONNECTED:
+                if menu.survey is not None:
+                    return _start_survey(call, menu.survey)
                 return _end_connected(call, Party.SEAT, now)
             return None
         case CaseLookedUp(kind, status_text):
@@ -189,6 +199,8 @@ def _timer(
         assert call.seat_channel_id is not None
         call2, commands = _requeue_after_failed_offer(call, now)
         return call2, [HangUp(call.seat_channel_id), *commands]
+    if name == SURVEY_TIMER and call.state is CallState.SURVEY:
+        return _end_survey(call, now)
     if name == MAX_WAIT_TIMER and call.state is CallState.QUEUED:
         call, commands = _end(call, EndReason.QUEUE_TIMEOUT, Party.SYSTEM, now)
         return call, [*commands, HangUp(call.caller_channel_id)]
@@ -287,6 +299,10 @@ def _caller_left(call: Call, now: datetime) -> Decision:
             ]
         case CallState.CONNECTED:
             return _end_connected(call, Party.CALLER, now)
+        case CallState.SURVEY:
+            # The seat hung up first; a caller who leaves during the survey just doesn't answer.
+            call, commands = _end(call, EndReason.COMPLETED, Party.SEAT, now)
+            return call, [CancelTimer(SURVEY_TIMER), *commands]
         case CallState.ENDED:
             return call, []
         case _:
@@ -307,6 +323,34 @@ def _end_connected(call: Call, by: Party, now: datetime) -> Decision:
     ]
     call, ended = _end(call, EndReason.COMPLETED, by, now)
     return call, [*commands, *ended]
+
+
+def _start_survey(call: Call, survey: SurveySection) -> Decision:
+    """The seat hung up first: let the seat go and ask the caller, still on the line."""
+    assert call.seat_id is not None and call.bridge_id is not None and call.queue is not None
+    commands: list[CallCommand] = [
+        StopRecording(call.id),
+        DestroyBridge(call.bridge_id),
+        ReleaseSeat(call.seat_id, OfferOutcome.ANSWERED, call.offer_attempt, call.queue.wrap_up_s),
+    ]
+    call, play = _play(replace(call, state=CallState.SURVEY), (survey.prompt,))
+    return call, [*commands, play]
+
+
+def _survey_answer(call: Call, survey: SurveySection, digit: str) -> Decision | None:
+    answer = survey.choices.get(digit)
+    if answer is None or call.survey_answer is not None:
+        return None
+    commands: list[CallCommand] = [CancelTimer(SURVEY_TIMER)]
+    if call.playback_id is not None:
+        commands.append(StopPlayback(call.playback_id))
+    call, play = _play(replace(call, survey_answer=answer), (survey.thanks,))
+    return call, [*commands, play]
+
+
+def _end_survey(call: Call, now: datetime) -> Decision:
+    call, commands = _end(call, EndReason.COMPLETED, Party.SEAT, now)
+    return call, [*commands, HangUp(call.caller_channel_id)]
 
 
 def _end(call: Call, reason: EndReason, by: Party, now: datetime) -> Decision:

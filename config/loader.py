@@ -96,6 +96,10 @@ def _ivr_problems(
         yield ("ivr", "start"), f"unknown node {ivr.start!r}"
     if ivr.agent_key is not None and ivr.agent_key == ivr.back_key:
         yield ("ivr", "back_key"), "must differ from agent_key"
+    if ivr.survey is not None:
+        for field in ("prompt", "thanks"):
+            if getattr(ivr.survey, field) not in prompts:
+                yield ("ivr", "survey", field), f"unknown prompt {getattr(ivr.survey, field)!r}"
     for node_id, node in ivr.nodes.items():
         where: Location = ("ivr", "nodes", node_id)
         for field in ("prompt", "code_prompt", "password_prompt", "wrong_prompt", "agent_prompt"):

@@ -12,7 +12,7 @@ from pydantic import Field, field_validator
 
 from cases.config import CaseQueryPolicy
 from config.base import Strict
-from ivr.model import Key, Node
+from ivr.model import Key, Node, SurveySection
 from schedule.config import HoursSection
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
@@ -135,6 +135,7 @@ class IvrSection(Strict):
     goodbye: Identifier
     input_timeout_s: float = Field(6.0, gt=0, le=60)
     retries: int = Field(3, ge=1, le=9)
+    survey: SurveySection | None = None
 
 
 class Platform(Strict):

@@ -177,7 +177,11 @@ class Hotline:
         self.holder.on_change(self._config_changed)
 
         async def connected() -> None:
-            await ari.subscribe("endpoint:PJSIP")
+            # Device states, not endpoint:PJSIP: an endpoint subscription also delivers every
+            # event of every channel on the carrier trunk a second time.
+            seats = [seat.seat_id for seat in self.seats.seats()]
+            if seats:
+                await ari.subscribe(",".join(f"deviceState:PJSIP/{seat}" for seat in seats))
             await calls.resync(app)
 
         self.events = AriEventStream(

@@ -169,6 +169,16 @@ async def _import_cases(
         await pool.close()
 
 
+def cmd_dial(args: argparse.Namespace) -> int:
+    from hotline.dial import dial_from_terminal
+
+    configure_logging(level="warning")
+    config = _load_or_exit(_config_path(args.config))
+    return dial_from_terminal(
+        config, _secrets(Path(args.var_dir)), number=args.number, status_url=args.status_url
+    )
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     if not args.url.startswith(("http://", "https://")):
         print("hotline: --url must be an http(s) URL", file=sys.stderr)
@@ -346,6 +356,21 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--config", help="the YAML config (default: $HOTLINE_CONFIG)")
     init.add_argument("--var-dir", default=str(DEFAULT_VAR_DIR))
     init.set_defaults(handler=cmd_secrets_init)
+
+    dialing = commands.add_parser(
+        "dial",
+        help="call the running hotline from this terminal and press keys",
+        description=(
+            "Place a call into the running hotline (a Local channel) to walk the menu before "
+            "going live: keys 0-9 * # are sent as DTMF, each prompt's text and each menu step is "
+            "shown as it happens; q hangs up. Keys can also be piped in (',' waits a second)."
+        ),
+    )
+    dialing.add_argument("number", nargs="?", help="the number to call (default: the first)")
+    dialing.add_argument("--config", help="the YAML config (default: $HOTLINE_CONFIG)")
+    dialing.add_argument("--var-dir", default=str(DEFAULT_VAR_DIR))
+    dialing.add_argument("--status-url", help="the controller's status API (default: from YAML)")
+    dialing.set_defaults(handler=cmd_dial)
 
     importing = commands.add_parser("import", help="import data from files")
     import_commands = importing.add_subparsers(dest="import_command", required=True)

@@ -80,6 +80,24 @@ class CaseQueryNode(Strict):
     agent_queue: str
 
 
+class SurveySection(Strict):
+    """Asked when the seat hangs up first: how satisfied was the caller?"""
+
+    prompt: PromptId
+    thanks: PromptId
+    choices: dict[Key, Annotated[str, Field(pattern=r"^[a-z_]{1,20}$")]] = Field(
+        default_factory=lambda: {"1": "satisfied", "2": "unsatisfied"}, min_length=1
+    )
+    timeout_s: float = Field(8.0, gt=0, le=60)
+
+    @field_validator("choices", mode="before")
+    @classmethod
+    def _keys_as_text(cls, value: object) -> object:
+        if isinstance(value, dict):
+            return {_key_text(key): answer for key, answer in value.items()}
+        return value
+
+
 class HangupNode(Strict):
     type: Literal["hangup"]
     prompts: list[PromptId] = Field(default_factory=list)

@@ -30,6 +30,7 @@ from ivr.model import (
     Speech,
     Started,
     StopPrompt,
+    SurveySection,
     WaitForInput,
 )
 
@@ -57,6 +58,7 @@ class IvrProgram:
     goodbye: str
     input_timeout_s: float
     retries: int
+    survey: SurveySection | None = None
 
     @classmethod
     def from_config(cls, section: IvrSection) -> IvrProgram:
@@ -70,6 +72,7 @@ class IvrProgram:
             goodbye=section.goodbye,
             input_timeout_s=section.input_timeout_s,
             retries=section.retries,
+            survey=section.survey,
         )
 
     def retries_of(self, node: Node) -> int:

@@ -32,3 +32,13 @@ def assert_moments_in_order(row: asyncpg.Record) -> None:
     moments = [row[name] for name in CALL_MOMENTS]
     assert all(moments), dict(zip(CALL_MOMENTS, moments, strict=True))
     assert moments == sorted(moments)
+
+
+async def ended_calls(database: dict[str, Any], seconds: float = 10) -> list[asyncpg.Record]:
+    """Every call row, once all of them have ended."""
+    async with asyncio.timeout(seconds):
+        while True:
+            rows = await fetch(database, "SELECT * FROM calls ORDER BY started_at")
+            if rows and all(row["ended_at"] is not None for row in rows):
+                return rows
+            await asyncio.sleep(0.1)

@@ -298,9 +298,14 @@ async def test_restarted_controller_adopts_a_bridged_call_and_closes_it_at_hangu
         assert second.seats.get("high-01").call_id == call_id  # type: ignore[union-attr]
 
         await stack.hang_up(seat_channel)
+        await eventually(lambda: [p for p in plays(stack) if p[1] == "sound:/prompts/rate"])
+        await stack.hang_up(CALLER)  # rather than answer the survey
         row = await stack.ended_row(call_id)
-        assert (row["end_reason"], row["ended_by"]) == ("completed", "seat")
-        assert stack.requests("DELETE", f"/channels/{CALLER}")
+        assert (row["end_reason"], row["ended_by"], row["survey_answer"]) == (
+            "completed",
+            "seat",
+            None,
+        )
 
 
 async def test_rejected_config_reload_keeps_serving_the_last_good_menu(
@@ -496,3 +501,23 @@ async def test_edited_menu_file_applies_to_new_calls_while_calls_in_the_menu_kee
         await eventually(lambda: hotline.holder.last_errors, 10)
         assert "ivr.retries" in hotline.holder.last_errors[0]
         assert hotline.holder.current.ivr.retries == 2
+
+
+async def test_seat_hanging_up_first_lets_the_caller_rate_the_call(stack: Stack) -> None:
+    call_id, seat_channel, _bridge = await connect_call(stack)
+    await stack.hang_up(seat_channel)
+    rate = await eventually(lambda: [p for p in plays(stack) if p[1] == "sound:/prompts/rate"])
+    assert stack.hotline.seats.get("high-01").call_id is None  # type: ignore[union-attr]
+
+    await stack.press("1")
+    thanks = await eventually(lambda: [p for p in plays(stack) if p[1] == "sound:/prompts/thanks"])
+    assert stack.requests("DELETE", f"/playbacks/{rate[0][0]}"), "the key stopped the question"
+    await prompt_ends(stack, thanks[0][0])
+    await eventually(lambda: stack.requests("DELETE", f"/channels/{CALLER}"))
+
+    row = await stack.ended_row(call_id)
+    assert (row["end_reason"], row["ended_by"], row["survey_answer"]) == (
+        "completed",
+        "seat",
+        "satisfied",
+    )

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from config.loader import load_config
 from tests.conftest import REPO
 
 EXAMPLE = REPO / "config" / "examples" / "beijing.yaml"
@@ -26,7 +27,13 @@ def hotline(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
 def test_check_config_accepts_the_example_and_summarises_it() -> None:
     done = hotline("check-config", str(EXAMPLE))
     assert done.returncode == 0, done.stderr
-    assert "OK (23 platforms, 48 seats, 7 queues, 13 prompts)" in done.stdout
+    config = load_config(EXAMPLE)
+    assert (len(config.platforms), len(config.seats)) == (23, 48), "Beijing's 23 courts"
+    expected = (
+        f"OK (23 platforms, 48 seats, {len(config.queues)} queues, "
+        f"{len(config.prompts.items)} prompts)"
+    )
+    assert expected in done.stdout
 
 
 def test_check_config_reports_every_error_as_file_line_col_and_fails(tmp_path: Path) -> None:

@@ -39,6 +39,7 @@ RESOURCE_MODELS: list[type[BaseModel]] = [
     models.Playback,
     models.LiveRecording,
     models.Endpoint,
+    models.DeviceState,
     models.Application,
     models.SystemInfo,
     models.BuildInfo,

@@ -13,18 +13,9 @@ import asyncpg
 
 from calls.model import CallState
 from tests.integration.conftest import Running, Sipp, start_caller, start_seat, start_sipp
-from tests.support import assert_moments_in_order, eventually, fetch
+from tests.support import assert_moments_in_order, ended_calls, eventually, fetch
 
 SIPP_DIR = Path(__file__).resolve().parents[1] / "sipp"
-
-
-async def ended_calls(database: dict[str, Any], seconds: float = 10) -> list[asyncpg.Record]:
-    async with asyncio.timeout(seconds):
-        while True:
-            rows = await fetch(database, "SELECT * FROM calls ORDER BY started_at")
-            if rows and all(row["ended_at"] is not None for row in rows):
-                return rows
-            await asyncio.sleep(0.1)
 
 
 async def stored_recording(database: dict[str, Any], call_id: str) -> asyncpg.Record:

@@ -44,7 +44,7 @@ from calls.model import (
     TimerFired,
 )
 from calls.state import IVR_INPUT_TIMER, MAX_WAIT_TIMER, OFFER_TIMER, Decision, decide
-from ivr.model import IvrStep, MenuNode, QueueNode
+from ivr.model import IvrStep, MenuNode, QueueNode, SurveySection
 from ivr.state import IvrProgram
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
@@ -556,3 +556,75 @@ def test_resync_without_pending_playback_is_ignored(build: Callable[[], Call]) -
 def test_call_channels_lists_caller_and_seat_once_offered() -> None:
     assert in_ivr().channels() == [CALLER]
     assert offering().channels() == [CALLER, SEAT_CHANNEL]
+
+
+# ---- post-call survey -----------------------------------------------------------------------
+SURVEYED = IvrProgram(
+    **{
+        **MENU.__dict__,
+        "survey": SurveySection(
+            prompt="rate", thanks="thanks", choices={"1": "satisfied", "2": "unsatisfied"}
+        ),
+    }
+)
+
+
+def survey_step(call: Call, event: CallEvent, seconds: float) -> Decision | None:
+    return decide(call, event, at(seconds), SURVEYED, {"general": GENERAL}.__getitem__)
+
+
+def in_survey() -> Call:
+    result = survey_step(connected(), SeatLeft(SEAT_CHANNEL), 300)
+    assert result is not None
+    return result[0]
+
+
+def test_seat_hanging_up_first_lets_the_seat_go_and_asks_the_caller_to_rate() -> None:
+    result = survey_step(connected(), SeatLeft(SEAT_CHANNEL), 300)
+    assert result is not None
+    call, commands = result
+    assert commands == [
+        StopRecording("c1"),
+        DestroyBridge("c1-bridge"),
+        ReleaseSeat("high-01", OfferOutcome.ANSWERED, 1, GENERAL.wrap_up_s),
+        PlayPrompts("c1-p3", ("rate",)),
+    ]
+    assert call.state is CallState.SURVEY
+    assert HangUp(CALLER) not in commands, "the caller stays on the line"
+
+
+def test_survey_answer_is_kept_thanked_and_the_call_then_ends() -> None:
+    call, commands = survey_step(in_survey(), DigitPressed("2"), 302) or (None, [])
+    assert call is not None
+    assert call.survey_answer == "unsatisfied"
+    assert commands == [
+        CancelTimer("survey"),
+        StopPlayback("c1-p3"),
+        PlayPrompts("c1-p4", ("thanks",)),
+    ]
+    assert survey_step(call, DigitPressed("1"), 303) is None, "one answer only"
+
+    ended, commands = survey_step(call, PlaybackDone("c1-p4"), 305) or (None, [])
+    assert ended is not None
+    assert (ended.state, ended.end_reason, ended.ended_by) == (
+        CallState.ENDED,
+        EndReason.COMPLETED,
+        Party.SEAT,
+    )
+    assert commands == [HangUp(CALLER)]
+
+
+def test_survey_without_an_answer_times_out_and_ends_the_call() -> None:
+    call, commands = survey_step(in_survey(), PlaybackDone("c1-p3"), 304) or (None, [])
+    assert call is not None and commands == [StartTimer("survey", 8.0)]
+    assert survey_step(call, DigitPressed("7"), 305) is None, "keys that are no answer"
+    ended, commands = survey_step(call, TimerFired("survey", 1), 312) or (None, [])
+    assert ended is not None and ended.survey_answer is None
+    assert (ended.state, commands) == (CallState.ENDED, [HangUp(CALLER)])
+
+
+def test_caller_leaving_during_the_survey_ends_the_call_as_completed_by_the_seat() -> None:
+    ended, commands = survey_step(in_survey(), CallerLeft(), 303) or (None, [])
+    assert ended is not None
+    assert (ended.end_reason, ended.ended_by) == (EndReason.COMPLETED, Party.SEAT)
+    assert commands == [CancelTimer("survey"), StopPlayback("c1-p3")]

@@ -134,6 +134,8 @@ def describe_transition(
     match state:
         case CallState.IVR:
             where = (after.ivr_node, after.ivr_step)
+            if after.ivr_node is None:
+                return []  # answered, the menu not started yet
             if moved or before is None or (before.ivr_node, before.ivr_step) != where:
                 return [f"→ {after.ivr_node} ({after.ivr_step})"]
             return []

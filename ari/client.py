@@ -112,6 +112,17 @@ OPERATIONS: dict[str, Operation] = {
         "beep",
         "terminateOn",
     ),
+    "channels.record": _op(
+        "POST",
+        "/channels/{channelId}/record",
+        "name",
+        "format",
+        "maxDurationSeconds",
+        "maxSilenceSeconds",
+        "ifExists",
+        "beep",
+        "terminateOn",
+    ),
     "recordings.get_live": _op("GET", "/recordings/live/{recordingName}"),
     "recordings.stop": _op("POST", "/recordings/live/{recordingName}/stop"),
     "endpoints.list": _op("GET", "/endpoints"),
@@ -466,6 +477,33 @@ class AriClient:
             },
         )
         return self._parse(LiveRecording, data, "bridges.record")
+
+    async def record_channel(
+        self,
+        channel_id: str,
+        *,
+        name: str,
+        format: str = "wav",
+        max_duration_s: int = 0,
+        max_silence_s: int = 0,
+        if_exists: str = "fail",
+        beep: bool = False,
+        terminate_on: str = "none",
+    ) -> LiveRecording:
+        data = await self._request(
+            "channels.record",
+            {"channelId": channel_id},
+            {
+                "name": name,
+                "format": format,
+                "maxDurationSeconds": max_duration_s,
+                "maxSilenceSeconds": max_silence_s,
+                "ifExists": if_exists,
+                "beep": beep,
+                "terminateOn": terminate_on,
+            },
+        )
+        return self._parse(LiveRecording, data, "channels.record")
 
     # --- recordings ---
 

@@ -18,6 +18,10 @@ def new_call_id() -> str:
     return "c" + uuid.uuid4().hex[:16].translate(_DIGITS_TO_LETTERS)
 
 
+def message_name_for(call_id: str) -> str:
+    return f"{call_id}-message"
+
+
 def bridge_id_for(call_id: str) -> str:
     """Derived, not random: after a crash the bridge of a call is found from its row alone."""
     return f"{call_id}-bridge"
@@ -38,6 +42,7 @@ class EndReason(enum.StrEnum):
     ABANDONED_IN_QUEUE = "abandoned_in_queue"
     NO_INPUT = "no_input"
     SELF_SERVICE = "self_service"  # the caller was served by the IVR alone
+    MESSAGE_LEFT = "message_left"  # after hours: a message to call back
     QUEUE_TIMEOUT = "queue_timeout"
     FAILED = "failed"
 
@@ -146,6 +151,11 @@ class CaseLookedUp:
 
 
 @dataclass(frozen=True)
+class MessageRecorded:
+    recording_name: str
+
+
+@dataclass(frozen=True)
 class Resynced:
     """Events may have been lost while the events connection was down."""
 
@@ -161,6 +171,7 @@ CallEvent = (
     | CallerLeft
     | SeatLeft
     | CaseLookedUp
+    | MessageRecorded
     | Resynced
 )
 
@@ -252,6 +263,18 @@ class LookUpCase:
 
 
 @dataclass(frozen=True)
+class RecordMessage:
+    recording_name: str
+    max_seconds: int
+
+
+@dataclass(frozen=True)
+class CreateCallbackTask:
+    reason: str
+    recording_name: str | None
+
+
+@dataclass(frozen=True)
 class StopRecording:
     recording_name: str
 
@@ -281,6 +304,8 @@ CallCommand = (
     | ReleaseSeat
     | BridgeAndRecord
     | LookUpCase
+    | RecordMessage
+    | CreateCallbackTask
     | StopRecording
     | HangUp
     | DestroyBridge

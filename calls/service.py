@@ -28,6 +28,9 @@ log = structlog.get_logger(__name__)
 # Device states of a seat's phone that mean it cannot take a call at all (not registered).
 UNREACHABLE_DEVICE_STATES = frozenset({"UNAVAILABLE", "INVALID", "UNKNOWN"})
 
+# A message ends after this long without a sound, as if the caller had pressed #.
+MESSAGE_SILENCE_S = 10
+
 # How long after a bridged call ends its RecordingFinished may take before we file it ourselves.
 RECORDING_SETTLE_S = 5.0
 
@@ -82,7 +85,11 @@ class CallService:
         *,
         speak: Speaker,
         look_up_case: CaseLookup = no_case_lookup,
+        seats_open: Callable[[datetime], bool] = lambda _now: True,
+        next_opening: Callable[[datetime], datetime] = lambda now: now,
     ) -> None:
+        self._seats_open = seats_open
+        self._next_opening = next_opening
         self._speak = speak
         self._look_up_case = look_up_case
         self._ari = ari
@@ -122,6 +129,9 @@ class CallService:
                     self._post(call_id, m.PlaybackDone(playback.id))
             case ari_events.RecordingFinished(recording=recording):
                 self._spawn(self._recordings.finished(recording.name), "recording finished")
+                call_id = self._owners.get(recording.target_uri.removeprefix("channel:"))
+                if call_id:
+                    self._post(call_id, m.MessageRecorded(recording.name))
             case ari_events.RecordingFailed(recording=recording):
                 self._spawn(self._recordings.failed(recording.name, recording.cause), "recording")
             case ari_events.DeviceStateChanged(device_state=device):
@@ -229,7 +239,10 @@ class CallService:
     async def _step(self, runtime: CallRuntime, event: m.CallEvent) -> None:
         before = runtime.call
         settings = runtime.settings
-        result = decide(before, event, self._clock(), settings.menu, settings.queue)
+        now = self._clock()
+        result = decide(
+            before, event, now, settings.menu, settings.queue, seats_open=self._seats_open(now)
+        )
         if result is None:
             log.debug(
                 "event ignored in this state",
@@ -306,6 +319,21 @@ class CallService:
                 case m.LookUpCase(query_code, password, attempts_before):
                     query = self._case_query(runtime, query_code, password, attempts_before)
                     self._spawn(query, "case query")
+                case m.RecordMessage(name, max_seconds):
+                    await self._ari.record_channel(
+                        caller,
+                        name=name,
+                        format=self._recordings.format,
+                        max_duration_s=max_seconds,
+                        max_silence_s=MESSAGE_SILENCE_S,
+                        beep=True,
+                        terminate_on="#",
+                    )
+                    await self._recordings.started(name, call.id, caller, kind="message")
+                case m.CreateCallbackTask(reason, recording_name):
+                    due = self._next_opening(now)
+                    await self._store.create_callback_task(call, reason, recording_name, now, due)
+                    log.info("callback task created", reason=reason, due_at=due.isoformat())
                 case m.StopRecording(name):
                     await self._ignore_gone(self._ari.stop_recording(name))
                 case m.HangUp(channel_id):
@@ -481,7 +509,7 @@ class CallService:
             if channel and app_data.startswith(f"{app},inbound"):
                 dialed = app_data.split(",")[2:3]
                 self._new_call(channel_id, channel.caller.number, dialed[0] if dialed else "")
-        recovered = await self._recordings.recover(bridges)
+        recovered = await self._recordings.recover(bridges | set(channels))
         self._router.wake()
         log.info(
             "resynchronised with Asterisk",

@@ -19,6 +19,7 @@ from calls.model import (
     CallState,
     CancelTimer,
     CaseLookedUp,
+    CreateCallbackTask,
     Dequeue,
     DestroyBridge,
     DialSeat,
@@ -27,10 +28,12 @@ from calls.model import (
     Enqueue,
     HangUp,
     LookUpCase,
+    MessageRecorded,
     Party,
     PlaybackDone,
     PlayPrompts,
     QueuePolicy,
+    RecordMessage,
     ReleaseSeat,
     Resynced,
     SeatAnswered,
@@ -45,6 +48,7 @@ from calls.model import (
     StopRecording,
     TimerFired,
     bridge_id_for,
+    message_name_for,
 )
 from ivr import model as ivr
 from ivr import state as ivr_state
@@ -63,7 +67,13 @@ OFFER_GUARD_S = 5
 
 
 def decide(
-    call: Call, event: CallEvent, now: datetime, menu: IvrProgram, queues: QueueLookup
+    call: Call,
+    event: CallEvent,
+    now: datetime,
+    menu: IvrProgram,
+    queues: QueueLookup,
+    *,
+    seats_open: bool = True,
 ) -> Decision | None:
     """The next call and the commands to run, or None when the event is ignored in this state."""
     if call.state is CallState.ENDED:
@@ -74,19 +84,19 @@ def decide(
                 return None
             state, actions = ivr_state.start(menu)
             call = replace(call, answered_at=now, ivr=state)
-            return _apply_ivr(call, actions, [Answer()], queues, now)
+            return _apply_ivr(call, actions, [Answer()], queues, now, menu, seats_open)
         case DigitPressed(digit):
             if call.state is CallState.SURVEY and menu.survey is not None:
                 return _survey_answer(call, menu.survey, digit)
             if call.state is not CallState.IVR or call.ivr is None:
                 return None
-            return _ivr_step(call, menu, ivr.KeyPressed(digit), queues, now)
+            return _ivr_step(call, menu, ivr.KeyPressed(digit), queues, now, seats_open)
         case PlaybackDone(playback_id):
             if playback_id != call.playback_id:
                 return None
             call = replace(call, playback_id=None)
             if call.state is CallState.IVR and call.ivr is not None:
-                return _ivr_step(call, menu, ivr.PromptFinished(), queues, now)
+                return _ivr_step(call, menu, ivr.PromptFinished(), queues, now, seats_open)
             if call.state in (CallState.QUEUED, CallState.OFFERING) and not call.on_hold_music:
                 return replace(call, on_hold_music=True), [StartHoldMusic()]
             if call.state is CallState.SURVEY and menu.survey is not None:
@@ -95,7 +105,7 @@ def decide(
                 return _end_survey(call, now)
             return call, []
         case TimerFired(name):
-            return _timer(call, name, menu, queues, now)
+            return _timer(call, name, menu, queues, now, seats_open)
         case SeatAssigned(seat_id):
             return _seat_assigned(call, seat_id, now)
         case SeatAnswered(channel_id):
@@ -119,12 +129,19 @@ def decide(
         case CaseLookedUp(kind, status_text):
             if call.state is not CallState.IVR or call.ivr is None:
                 return None
-            return _ivr_step(call, menu, ivr.CaseAnswered(kind, status_text), queues, now)
+            answer = ivr.CaseAnswered(kind, status_text)
+            return _ivr_step(call, menu, answer, queues, now, seats_open)
+        case MessageRecorded(_name):
+            if call.state is not CallState.IVR or call.ivr is None:
+                return None
+            return _ivr_step(call, menu, ivr.MessageRecorded(), queues, now, seats_open)
         case Resynced():
             # A PlaybackFinished may have been lost: act as if the current prompt ended.
             if call.playback_id is None:
                 return None
-            return decide(call, PlaybackDone(call.playback_id), now, menu, queues)
+            return decide(
+                call, PlaybackDone(call.playback_id), now, menu, queues, seats_open=seats_open
+            )
         case _:
             assert_never(event)
 
@@ -138,14 +155,19 @@ def _play(call: Call, prompts: tuple[ivr.PromptItem, ...]) -> tuple[Call, PlayPr
 
 
 def _ivr_step(
-    call: Call, menu: IvrProgram, event: ivr.IvrEvent, queues: QueueLookup, now: datetime
+    call: Call,
+    menu: IvrProgram,
+    event: ivr.IvrEvent,
+    queues: QueueLookup,
+    now: datetime,
+    seats_open: bool = True,
 ) -> Decision | None:
     assert call.ivr is not None
     result = ivr_state.decide(menu, call.ivr, event)
     if result is None:
         return None
     state, actions = result
-    return _apply_ivr(replace(call, ivr=state), actions, [], queues, now)
+    return _apply_ivr(replace(call, ivr=state), actions, [], queues, now, menu, seats_open)
 
 
 def _apply_ivr(
@@ -154,8 +176,12 @@ def _apply_ivr(
     commands: list[CallCommand],
     queues: QueueLookup,
     now: datetime,
+    menu: IvrProgram,
+    seats_open: bool,
 ) -> Decision:
-    for action in actions:
+    pending = list(actions)
+    while pending:
+        action = pending.pop(0)
         match action:
             case ivr.Play(prompts):
                 call, play = _play(call, prompts)
@@ -168,12 +194,23 @@ def _apply_ivr(
                 commands.append(StartTimer(IVR_INPUT_TIMER, seconds))
             case ivr.RouteToQueue(queue_id):
                 commands.append(CancelTimer(IVR_INPUT_TIMER))
+                if not seats_open and menu.after_hours is not None and call.ivr is not None:
+                    # Nobody at the seats: the menu goes on to leaving a message instead.
+                    state, more = ivr_state.enter(menu, call.ivr, menu.after_hours)
+                    call = replace(call, ivr=state)
+                    pending[:0] = more
+                    continue
                 call, queued = _enter_queue(call, queues(queue_id), now)
                 commands.extend(queued)
+            case ivr.RecordMessage(max_seconds):
+                commands.append(RecordMessage(message_name_for(call.id), max_seconds))
             case ivr.LookUpCase(query_code, password, attempts_before):
                 commands.append(LookUpCase(query_code, password, attempts_before))
             case ivr.Finish(reason):
-                call, ended = _end(call, EndReason(reason), Party.SYSTEM, now)
+                end_reason = EndReason(reason)
+                if end_reason is EndReason.MESSAGE_LEFT:
+                    commands.append(CreateCallbackTask("message", message_name_for(call.id)))
+                call, ended = _end(call, end_reason, Party.SYSTEM, now)
                 commands.extend([*ended, HangUp(call.caller_channel_id)])
             case _:
                 assert_never(action)
@@ -191,10 +228,15 @@ def _enter_queue(call: Call, queue: QueuePolicy, now: datetime) -> Decision:
 
 
 def _timer(
-    call: Call, name: str, menu: IvrProgram, queues: QueueLookup, now: datetime
+    call: Call,
+    name: str,
+    menu: IvrProgram,
+    queues: QueueLookup,
+    now: datetime,
+    seats_open: bool,
 ) -> Decision | None:
     if name == IVR_INPUT_TIMER and call.state is CallState.IVR and call.ivr is not None:
-        return _ivr_step(call, menu, ivr.InputTimedOut(), queues, now)
+        return _ivr_step(call, menu, ivr.InputTimedOut(), queues, now, seats_open)
     if name == OFFER_TIMER and call.state is CallState.OFFERING:
         assert call.seat_channel_id is not None
         call2, commands = _requeue_after_failed_offer(call, now)
@@ -278,6 +320,11 @@ def _requeue_after_failed_offer(call: Call, now: datetime) -> Decision:
 def _caller_left(call: Call, now: datetime) -> Decision:
     match call.state:
         case CallState.IVR:
+            if call.ivr is not None and call.ivr.step is ivr.IvrStep.RECORDING:
+                # Hanging up is how most people finish a message: keep it and call back.
+                task = CreateCallbackTask("message", message_name_for(call.id))
+                call, commands = _end(call, EndReason.MESSAGE_LEFT, Party.CALLER, now)
+                return call, [task, *commands]
             served = call.ivr is not None and call.ivr.self_service_done
             reason = EndReason.SELF_SERVICE if served else EndReason.ABANDONED_IN_IVR
             call, commands = _end(call, reason, Party.CALLER, now)

@@ -82,6 +82,16 @@ def _duplicates(kind: str, section: str, ids: list[str]) -> Iterator[tuple[Locat
         seen.add(value)
 
 
+PROMPT_FIELDS = (
+    "prompt",
+    "code_prompt",
+    "password_prompt",
+    "wrong_prompt",
+    "agent_prompt",
+    "thanks",
+)
+
+
 def _ivr_problems(
     config: HotlineConfig, prompts: set[str], queues: set[str]
 ) -> Iterator[tuple[Location, str]]:
@@ -92,6 +102,8 @@ def _ivr_problems(
             yield ("ivr", field), f"unknown prompt {getattr(ivr, field)!r}"
     if ivr.agent_queue not in queues:
         yield ("ivr", "agent_queue"), f"unknown queue {ivr.agent_queue!r}"
+    if ivr.after_hours is not None and ivr.after_hours not in nodes:
+        yield ("ivr", "after_hours"), f"unknown node {ivr.after_hours!r}"
     if ivr.start not in nodes:
         yield ("ivr", "start"), f"unknown node {ivr.start!r}"
     if ivr.agent_key is not None and ivr.agent_key == ivr.back_key:
@@ -102,7 +114,7 @@ def _ivr_problems(
                 yield ("ivr", "survey", field), f"unknown prompt {getattr(ivr.survey, field)!r}"
     for node_id, node in ivr.nodes.items():
         where: Location = ("ivr", "nodes", node_id)
-        for field in ("prompt", "code_prompt", "password_prompt", "wrong_prompt", "agent_prompt"):
+        for field in PROMPT_FIELDS:
             name = getattr(node, field, None)
             if name is not None and name not in prompts:
                 yield (*where, field), f"unknown prompt {name!r}"

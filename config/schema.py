@@ -136,6 +136,7 @@ class IvrSection(Strict):
     input_timeout_s: float = Field(6.0, gt=0, le=60)
     retries: int = Field(3, ge=1, le=9)
     survey: SurveySection | None = None
+    after_hours: Identifier | None = None  # node reached instead of a queue when seats close
 
 
 class Platform(Strict):

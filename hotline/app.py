@@ -24,7 +24,7 @@ from cases.directory import PostgresCaseDirectory
 from cases.service import CaseQueryService
 from cases.store import CaseStore
 from config.holder import ConfigHolder
-from config.schema import HotlineConfig
+from config.schema import HotlineConfig, PlatformKind
 from config.secrets import SecretStore
 from hotline.http import StatusServer
 from ivr.case_status import answer_for
@@ -34,6 +34,7 @@ from ivr.state import IvrProgram
 from recordings.service import RecordingService
 from recordings.store import RecordingStore
 from routing.service import Router
+from schedule.hours import SeatHours
 from store.database import create_pool, migrate
 
 log = structlog.get_logger(__name__)
@@ -89,6 +90,10 @@ def call_settings(config: HotlineConfig, locations: Locations) -> CallSettings:
     )
 
 
+def hq_platform(config: HotlineConfig) -> str:
+    return next(p.id for p in config.platforms if p.kind is PlatformKind.HQ)
+
+
 def configured_seats(config: HotlineConfig) -> list[tuple[str, str, frozenset[str]]]:
     return [
         (seat.id, seat.platform, frozenset(skill.value for skill in seat.skills))
@@ -120,6 +125,9 @@ class Hotline:
         self._status_listen = status_listen or holder.current.hotline.status_listen
         self.seats = SeatBoard()
         self._settings = call_settings(holder.current, locations)
+        self._hours = SeatHours.from_config(holder.current.hours)
+        # Calls to the hotline number reach the HQ platform first; its hours decide.
+        self._hq_platform = hq_platform(holder.current)
         self.calls: CallService | None = None
         self.router: Router | None = None
         self.events: AriEventStream | None = None
@@ -172,6 +180,8 @@ class Hotline:
             self._clock,
             speak=self._speak,
             look_up_case=self._case_lookup(pool),
+            seats_open=lambda now: self._hours.is_open(self._hq_platform, now),
+            next_opening=lambda now: self._hours.next_opening(self._hq_platform, now),
         )
         stack.push_async_callback(calls.stop)
         self.holder.on_change(self._config_changed)
@@ -238,6 +248,8 @@ class Hotline:
     def _config_changed(self, config: HotlineConfig) -> None:
         # New calls take the new menu and queues; calls under way keep the version they began with.
         self._settings = call_settings(config, self.locations)
+        self._hours = SeatHours.from_config(config.hours)
+        self._hq_platform = hq_platform(config)
         self.seats.sync_configured(configured_seats(config), self._clock())
         if self.router:
             self.router.wake()

@@ -80,6 +80,15 @@ class CaseQueryNode(Strict):
     agent_queue: str
 
 
+class MessageNode(Strict):
+    """Records a message after a beep (# ends it); an agent calls back when seats open."""
+
+    type: Literal["message"]
+    prompt: PromptId
+    thanks: PromptId
+    max_seconds: int = Field(120, ge=10, le=600)
+
+
 class SurveySection(Strict):
     """Asked when the seat hangs up first: how satisfied was the caller?"""
 
@@ -104,7 +113,7 @@ class HangupNode(Strict):
 
 
 Node = Annotated[
-    MenuNode | PlayNode | QueueNode | CollectNode | CaseQueryNode | HangupNode,
+    MenuNode | PlayNode | QueueNode | CollectNode | CaseQueryNode | HangupNode | MessageNode,
     Field(discriminator="type"),
 ]
 
@@ -116,6 +125,7 @@ class IvrStep(enum.StrEnum):
     COLLECTING = "collecting"  # some digits typed, more may come
     LOOKING_UP = "looking_up"  # waiting for the case system
     SAYING_GOODBYE = "saying_goodbye"
+    RECORDING = "recording"  # the caller is leaving a message
     ROUTING = "routing"  # a prompt plays before the caller goes to a queue
     DONE = "done"
 
@@ -179,7 +189,12 @@ class CaseAnswered:
     status_text: str | None = None
 
 
-IvrEvent = Started | PromptFinished | KeyPressed | InputTimedOut | CaseAnswered
+@dataclass(frozen=True)
+class MessageRecorded:
+    pass
+
+
+IvrEvent = Started | PromptFinished | KeyPressed | InputTimedOut | CaseAnswered | MessageRecorded
 
 
 # ---- what the IVR asks the call to do -----------------------------------------------------
@@ -221,8 +236,13 @@ class LookUpCase:
 
 
 @dataclass(frozen=True)
+class RecordMessage:
+    max_seconds: int
+
+
+@dataclass(frozen=True)
 class Finish:
     reason: str  # an EndReason value
 
 
-IvrAction = Play | StopPrompt | WaitForInput | RouteToQueue | LookUpCase | Finish
+IvrAction = Play | StopPrompt | WaitForInput | RouteToQueue | LookUpCase | RecordMessage | Finish

@@ -20,12 +20,15 @@ from ivr.model import (
     KeyPressed,
     LookUpCase,
     MenuNode,
+    MessageNode,
+    MessageRecorded,
     Node,
     Phase,
     Play,
     PlayNode,
     PromptFinished,
     QueueNode,
+    RecordMessage,
     RouteToQueue,
     Speech,
     Started,
@@ -59,6 +62,7 @@ class IvrProgram:
     input_timeout_s: float
     retries: int
     survey: SurveySection | None = None
+    after_hours: str | None = None  # the node callers reach instead of a queue when seats close
 
     @classmethod
     def from_config(cls, section: IvrSection) -> IvrProgram:
@@ -73,6 +77,7 @@ class IvrProgram:
             input_timeout_s=section.input_timeout_s,
             retries=section.retries,
             survey=section.survey,
+            after_hours=section.after_hours,
         )
 
     def retries_of(self, node: Node) -> int:
@@ -88,6 +93,11 @@ class IvrProgram:
 
 def start(program: IvrProgram) -> Result:
     return _enter(program, IvrState(program.start, IvrStep.DONE, 0), program.start, push=False)
+
+
+def enter(program: IvrProgram, state: IvrState, node_id: str) -> Result:
+    """Send the caller to a node from outside the menu's own choices (e.g. after hours)."""
+    return _enter(program, state, node_id)
 
 
 def _enter(program: IvrProgram, state: IvrState, node_id: str, *, push: bool = True) -> Result:
@@ -119,6 +129,8 @@ def _enter(program: IvrProgram, state: IvrState, node_id: str, *, push: bool = T
         case HangupNode():
             prompts = tuple(node.prompts) or (program.goodbye,)
             return replace(state, step=IvrStep.SAYING_GOODBYE), [Play(prompts)]
+        case MessageNode():
+            return state, [Play((node.prompt,))]
         case _:
             assert_never(node)
 
@@ -138,6 +150,11 @@ def decide(program: IvrProgram, state: IvrState, event: IvrEvent) -> Result | No
             return _timed_out(program, state)
         case CaseAnswered(kind, status_text):
             return _case_answered(program, state, kind, status_text)
+        case MessageRecorded():
+            node = program.nodes[state.node]
+            if state.step is not IvrStep.RECORDING or not isinstance(node, MessageNode):
+                return None
+            return replace(state, step=IvrStep.SAYING_GOODBYE), [Play((node.thanks,))]
         case _:
             assert_never(event)
 
@@ -182,7 +199,7 @@ def _key(program: IvrProgram, state: IvrState, digit: str) -> Result | None:
                 return entered, [*stop, *entering]
             after, actions = followed
             return after, [*stop, *actions]
-        case QueueNode() | HangupNode():
+        case QueueNode() | HangupNode() | MessageNode():
             return None
         case _:
             assert_never(node)
@@ -271,6 +288,8 @@ def _prompt_finished(program: IvrProgram, state: IvrState) -> Result | None:
                 return _enter(program, state, node.next)
             if isinstance(node, CaseQueryNode) and state.phase is Phase.STATUS:
                 return _enter(program, replace(state, self_service_done=True), node.next)
+            if isinstance(node, MessageNode):
+                return replace(state, step=IvrStep.RECORDING), [RecordMessage(node.max_seconds)]
             return replace(state, step=IvrStep.AWAITING_INPUT), [
                 WaitForInput(program.timeout_of(node))
             ]
@@ -278,7 +297,11 @@ def _prompt_finished(program: IvrProgram, state: IvrState) -> Result | None:
             assert state.route_to is not None
             return _done(state, RouteToQueue(state.route_to))
         case IvrStep.SAYING_GOODBYE:
-            reason = "self_service" if isinstance(node, HangupNode) else "no_input"
+            reason = "no_input"
+            if isinstance(node, HangupNode):
+                reason = "self_service"
+            elif isinstance(node, MessageNode):
+                reason = "message_left"
             return _done(state, Finish(reason))
         case _:
             return None

@@ -40,8 +40,8 @@ class RecordingService:
         self.format = file_format
         self._clock = clock
 
-    async def started(self, name: str, call_id: str, bridge_id: str) -> None:
-        await self._store.started(name, call_id, bridge_id, self.format, self._clock())
+    async def started(self, name: str, call_id: str, target_id: str, kind: str = "call") -> None:
+        await self._store.started(name, call_id, target_id, self.format, self._clock(), kind)
 
     async def finished(self, name: str) -> bool:
         """File the recording; False when Asterisk left no file for it."""
@@ -80,11 +80,11 @@ class RecordingService:
         log.error("recording failed", recording=name, cause=cause)
         await self._store.failed(name, self._clock())
 
-    async def recover(self, live_bridges: set[str]) -> int:
+    async def recover(self, live_targets: set[str]) -> int:
         """File recordings whose end was missed while the controller was away."""
         recovered = 0
         for pending in await self._store.pending():
-            if pending.bridge_id in live_bridges:
+            if pending.target_id in live_targets:
                 continue
             if await self.finished(pending.name):
                 recovered += 1

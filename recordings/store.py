@@ -12,7 +12,7 @@ import asyncpg
 class PendingRecording:
     name: str
     call_id: str
-    bridge_id: str
+    target_id: str  # the bridge (a call) or the caller's channel (a message)
     format: str
     started_at: datetime
 
@@ -22,16 +22,23 @@ class RecordingStore:
         self._pool = pool
 
     async def started(
-        self, name: str, call_id: str, bridge_id: str, file_format: str, at: datetime
+        self,
+        name: str,
+        call_id: str,
+        target_id: str,
+        file_format: str,
+        at: datetime,
+        kind: str = "call",
     ) -> None:
         await self._pool.execute(
-            "INSERT INTO recordings (name, call_id, bridge_id, format, state, started_at)"
-            " VALUES ($1,$2,$3,$4,'recording',$5) ON CONFLICT (name) DO NOTHING",
+            "INSERT INTO recordings (name, call_id, target_id, format, state, started_at, kind)"
+            " VALUES ($1,$2,$3,$4,'recording',$5,$6) ON CONFLICT (name) DO NOTHING",
             name,
             call_id,
-            bridge_id,
+            target_id,
             file_format,
             at,
+            kind,
         )
 
     async def stored(
@@ -62,7 +69,7 @@ class RecordingStore:
 
     async def pending(self) -> list[PendingRecording]:
         rows = await self._pool.fetch(
-            "SELECT name, call_id, bridge_id, format, started_at FROM recordings"
+            "SELECT name, call_id, target_id, format, started_at FROM recordings"
             " WHERE state='recording' ORDER BY started_at"
         )
         return [PendingRecording(**dict(row)) for row in rows]

@@ -358,6 +358,7 @@ class FakeAri:
             ("POST", re.compile(f"/bridges/{seg}/addChannel"), self._add_channel),
             ("POST", re.compile(f"/bridges/{seg}/removeChannel"), self._remove_channel),
             ("POST", re.compile(f"/bridges/{seg}/record"), self._record_bridge),
+            ("POST", re.compile(f"/channels/{seg}/record"), self._record_channel),
             ("GET", re.compile(f"/recordings/live/{seg}"), self._get_live_recording),
             ("POST", re.compile(f"/recordings/live/{seg}/stop"), self._stop_recording),
             ("GET", re.compile("/endpoints"), self._list_endpoints),
@@ -593,6 +594,16 @@ class FakeAri:
     ) -> web.Response:
         if match[1] not in self.bridges:
             return _error(404, "Bridge not found")
+        return self._start_recording(rec, f"bridge:{match[1]}")
+
+    async def _record_channel(
+        self, _request: web.Request, match: re.Match[str], rec: RecordedRequest
+    ) -> web.Response:
+        if match[1] not in self.channels:
+            return _error(404, "Channel not found")
+        return self._start_recording(rec, f"channel:{match[1]}")
+
+    def _start_recording(self, rec: RecordedRequest, target_uri: str) -> web.Response:
         name = rec.params.get("name")
         if not name or not rec.params.get("format"):
             return _error(400, "Missing parameter name or format")
@@ -602,7 +613,7 @@ class FakeAri:
             "name": name,
             "format": rec.params["format"],
             "state": "queued",
-            "target_uri": f"bridge:{match[1]}",
+            "target_uri": target_uri,
         }
         self.recordings[name] = recording
         return web.json_response(recording, status=201)

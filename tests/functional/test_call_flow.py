@@ -521,3 +521,68 @@ async def test_seat_hanging_up_first_lets_the_caller_rate_the_call(stack: Stack)
         "seat",
         "satisfied",
     )
+
+
+async def test_after_hours_the_caller_leaves_a_message_that_becomes_a_callback_task(
+    fake: FakeAri,
+    database: dict[str, Any],
+    test_config: HotlineConfig,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from schedule.hours import SeatHours
+
+    monkeypatch.setattr(SeatHours, "is_open", lambda _self, _platform, _moment: False)
+    ivr = test_config.ivr.model_copy(update={"after_hours": "leave_message"})
+    config = test_config.model_copy(update={"ivr": ivr})
+    async with make_hotline(fake, database, config, tmp_path) as hotline:
+        await hotline.wait_ready(5)
+        stack = Stack(fake, hotline, database, tmp_path / "spool")
+        call_id = await stack.caller_arrives()
+        await stack.press("0")
+        ask = await eventually(
+            lambda: [p for p in plays(stack) if p[1] == "sound:/prompts/leave_message"]
+        )
+        await prompt_ends(stack, ask[0][0])
+
+        record = await eventually(lambda: stack.requests("POST", f"/channels/{CALLER}/record"))
+        name = record[0].params["name"]
+        assert (record[0].params["terminateOn"], record[0].params["beep"]) == ("#", "true")
+        write_wav(stack.spool / f"{name}.wav", 4.0)
+        await fake.emit(
+            {
+                "type": "RecordingFinished",
+                "recording": {
+                    "name": name,
+                    "format": "wav",
+                    "state": "done",
+                    "target_uri": f"channel:{CALLER}",
+                },
+            }
+        )
+        thanks = await eventually(
+            lambda: [p for p in plays(stack) if p[1] == "sound:/prompts/message_thanks"]
+        )
+        await prompt_ends(stack, thanks[0][0])
+
+        row = await stack.ended_row(call_id)
+        assert row["end_reason"] == "message_left"
+        assert stack.originations() == [], "no seat was rung after hours"
+        async with asyncio.timeout(5):
+            while not (
+                stored := await stack.fetch(
+                    "SELECT kind, duration_ms FROM recordings WHERE name=$1 AND state='stored'",
+                    name,
+                )
+            ):
+                await asyncio.sleep(0.02)
+        assert tuple(stored[0]) == ("message", 4000)
+        [task] = await stack.fetch("SELECT * FROM callback_tasks")
+        assert (task["call_id"], task["reason"], task["recording_name"], task["state"]) == (
+            call_id,
+            "message",
+            name,
+            "open",
+        )
+        assert task["caller_number"] == "13912345678"
+        assert task["due_at"] >= task["created_at"]

@@ -18,6 +18,7 @@ from calls.model import (
     CallEvent,
     CallState,
     CancelTimer,
+    CreateCallbackTask,
     Dequeue,
     DestroyBridge,
     DialSeat,
@@ -25,10 +26,12 @@ from calls.model import (
     EndReason,
     Enqueue,
     HangUp,
+    MessageRecorded,
     Party,
     PlaybackDone,
     PlayPrompts,
     QueuePolicy,
+    RecordMessage,
     ReleaseSeat,
     Resynced,
     SeatAnswered,
@@ -44,7 +47,7 @@ from calls.model import (
     TimerFired,
 )
 from calls.state import IVR_INPUT_TIMER, MAX_WAIT_TIMER, OFFER_TIMER, Decision, decide
-from ivr.model import IvrStep, MenuNode, QueueNode, SurveySection
+from ivr.model import IvrStep, MenuNode, MessageNode, QueueNode, SurveySection
 from ivr.state import IvrProgram
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
@@ -628,3 +631,64 @@ def test_caller_leaving_during_the_survey_ends_the_call_as_completed_by_the_seat
     assert ended is not None
     assert (ended.end_reason, ended.ended_by) == (EndReason.COMPLETED, Party.SEAT)
     assert commands == [CancelTimer("survey"), StopPlayback("c1-p3")]
+
+
+# ---- after hours --------------------------------------------------------------------------------
+AFTER_HOURS = IvrProgram(
+    **{
+        **MENU.__dict__,
+        "after_hours": "message",
+        "nodes": {
+            **MENU.nodes,
+            "message": MessageNode(type="message", prompt="leave", thanks="noted", max_seconds=60),
+        },
+    }
+)
+
+
+def closed(call: Call, event: CallEvent, seconds: float) -> Decision:
+    result = decide(
+        call, event, at(seconds), AFTER_HOURS, {"general": GENERAL}.__getitem__, seats_open=False
+    )
+    assert result is not None
+    return result
+
+
+def test_after_hours_an_agent_request_leads_to_leaving_a_message_not_the_queue() -> None:
+    call, commands = closed(in_ivr(), DigitPressed("0"), 3)
+    assert call.state is CallState.IVR
+    assert commands == [
+        StopPlayback("c1-p1"),
+        CancelTimer(IVR_INPUT_TIMER),
+        PlayPrompts("c1-p2", ("leave",)),
+    ]
+    assert not any(isinstance(c, Enqueue) for c in commands)
+
+    call, commands = closed(call, PlaybackDone("c1-p2"), 6)
+    assert commands == [RecordMessage("c1-message", 60)]
+
+
+def test_a_message_ends_with_thanks_and_a_callback_task_or_when_the_caller_hangs_up() -> None:
+    recording = closed(closed(in_ivr(), DigitPressed("0"), 3)[0], PlaybackDone("c1-p2"), 6)[0]
+
+    thanked, commands = closed(recording, MessageRecorded("c1-message"), 40)
+    assert commands == [PlayPrompts("c1-p3", ("noted",))]
+    ended, commands = closed(thanked, PlaybackDone("c1-p3"), 42)
+    assert ended.end_reason is EndReason.MESSAGE_LEFT
+    assert commands == [CreateCallbackTask("message", "c1-message"), HangUp(CALLER)]
+
+    hung_up, commands = closed(recording, CallerLeft(), 30)
+    assert (hung_up.end_reason, hung_up.ended_by) == (EndReason.MESSAGE_LEFT, Party.CALLER)
+    assert commands == [CreateCallbackTask("message", "c1-message")]
+
+
+def test_during_seat_hours_the_same_key_still_queues() -> None:
+    result = decide(
+        in_ivr(),
+        DigitPressed("0"),
+        at(3),
+        AFTER_HOURS,
+        {"general": GENERAL}.__getitem__,
+        seats_open=True,
+    )
+    assert result is not None and result[0].state is CallState.QUEUED

@@ -19,16 +19,19 @@ from ivr.model import (
     KeyPressed,
     LookUpCase,
     MenuNode,
+    MessageNode,
+    MessageRecorded,
     Play,
     PlayNode,
     PromptFinished,
     QueueNode,
+    RecordMessage,
     RouteToQueue,
     Speech,
     StopPrompt,
     WaitForInput,
 )
-from ivr.state import IvrProgram, decide, start
+from ivr.state import IvrProgram, decide, enter, start
 
 PROGRAM = IvrProgram(
     start="greet",
@@ -401,3 +404,36 @@ def test_agent_key_can_be_switched_off() -> None:
     program = IvrProgram(**{**PROGRAM.__dict__, "agent_key": None})
     state, actions = run(*MAIN_WAITING, KeyPressed("0"), program=program)
     assert (state.node, actions) == ("main", [Play(("invalid", "menu"))])
+
+
+# ---- leave a message --------------------------------------------------------------------------
+MESSAGE = IvrProgram(
+    **{
+        **PROGRAM.__dict__,
+        "start": "message",
+        "nodes": {
+            **PROGRAM.nodes,
+            "message": MessageNode(
+                type="message", prompt="after_hours", thanks="noted", max_seconds=90
+            ),
+        },
+    }
+)
+
+
+def test_message_node_records_after_its_prompt_then_thanks_and_finishes() -> None:
+    state, actions = start(MESSAGE)
+    assert actions == [Play(("after_hours",))]
+    assert decide(MESSAGE, state, KeyPressed("5")) is None, "no menu here"
+    state, actions = run(PromptFinished(), program=MESSAGE)
+    assert (state.step, actions) == (IvrStep.RECORDING, [RecordMessage(90)])
+    state, actions = run(PromptFinished(), MessageRecorded(), program=MESSAGE)
+    assert (state.step, actions) == (IvrStep.SAYING_GOODBYE, [Play(("noted",))])
+    state, actions = run(PromptFinished(), MessageRecorded(), PromptFinished(), program=MESSAGE)
+    assert actions == [Finish("message_left")]
+
+
+def test_enter_sends_the_caller_to_a_node_from_outside_the_menu() -> None:
+    state, _ = run(*MAIN_WAITING)
+    moved, actions = enter(MESSAGE, state, "message")
+    assert (moved.node, moved.history[-1], actions) == ("message", "main", [Play(("after_hours",))])

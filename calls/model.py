@@ -275,6 +275,14 @@ class CreateCallbackTask:
 
 
 @dataclass(frozen=True)
+class EnsureRecording:
+    """After a lost link: the bridge recording must be running (its start may have failed)."""
+
+    bridge_id: str
+    recording_name: str
+
+
+@dataclass(frozen=True)
 class StopRecording:
     recording_name: str
 
@@ -306,6 +314,7 @@ CallCommand = (
     | LookUpCase
     | RecordMessage
     | CreateCallbackTask
+    | EnsureRecording
     | StopRecording
     | HangUp
     | DestroyBridge

@@ -334,6 +334,12 @@ class CallService:
                     due = self._next_opening(now)
                     await self._store.create_callback_task(call, reason, recording_name, now, due)
                     log.info("callback task created", reason=reason, due_at=due.isoformat())
+                case m.EnsureRecording(bridge_id, name):
+                    try:
+                        await self._ari.get_live_recording(name)
+                    except AriNotFound:
+                        log.warning("bridge recording missing after reconnect; starting it")
+                        await self._record_bridge(call, bridge_id, name)
                 case m.StopRecording(name):
                     await self._ignore_gone(self._ari.stop_recording(name))
                 case m.HangUp(channel_id):
@@ -443,13 +449,17 @@ class CallService:
             for channel_id in channel_ids:
                 await self._hang_up(channel_id)
             return
+        await self._record_bridge(call, bridge_id, recording_name)
+
+    async def _record_bridge(self, call: m.Call, bridge_id: str, recording_name: str) -> None:
         try:
             await self._ari.record_bridge(
                 bridge_id, name=recording_name, format=self._recordings.format, if_exists="fail"
             )
             await self._recordings.started(recording_name, call.id, bridge_id)
         except AriError as exc:
-            # The conversation matters more than its recording: keep the call, flag the gap.
+            # The conversation matters more than its recording: keep the call, flag the gap;
+            # after a lost link the resync tries again.
             log.error("bridge recording did not start", bridge=bridge_id, error=str(exc))
 
     async def _settle_recording(self, name: str) -> None:

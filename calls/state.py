@@ -26,6 +26,7 @@ from calls.model import (
     DigitPressed,
     EndReason,
     Enqueue,
+    EnsureRecording,
     HangUp,
     LookUpCase,
     MessageRecorded,
@@ -136,6 +137,8 @@ def decide(
                 return None
             return _ivr_step(call, menu, ivr.MessageRecorded(), queues, now, seats_open)
         case Resynced():
+            if call.state is CallState.CONNECTED and call.bridge_id is not None:
+                return call, [EnsureRecording(call.bridge_id, call.id)]
             # A PlaybackFinished may have been lost: act as if the current prompt ended.
             if call.playback_id is None:
                 return None
@@ -320,7 +323,7 @@ def _requeue_after_failed_offer(call: Call, now: datetime) -> Decision:
 def _caller_left(call: Call, now: datetime) -> Decision:
     match call.state:
         case CallState.IVR:
-            if call.ivr is not None and call.ivr.step is ivr.IvrStep.RECORDING:
+            if call.ivr is not None and call.ivr.message_taken:
                 # Hanging up is how most people finish a message: keep it and call back.
                 task = CreateCallbackTask("message", message_name_for(call.id))
                 call, commands = _end(call, EndReason.MESSAGE_LEFT, Party.CALLER, now)

@@ -150,6 +150,7 @@ class IvrState:
     values: tuple[tuple[str, str], ...] = ()  # what collect nodes stored
     self_service_done: bool = False
     case_attempts: int = 0  # case queries tried in this call
+    message_taken: bool = False  # the caller has started leaving a message
     route_to: str | None = None  # the queue a ROUTING step leads to
 
     def value(self, name: str) -> str | None:

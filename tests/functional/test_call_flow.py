@@ -586,3 +586,32 @@ async def test_after_hours_the_caller_leaves_a_message_that_becomes_a_callback_t
         )
         assert task["caller_number"] == "13912345678"
         assert task["due_at"] >= task["created_at"]
+
+
+async def test_a_bridge_recording_that_failed_to_start_is_started_after_reconnecting(
+    stack: Stack,
+) -> None:
+    call_id = await stack.caller_arrives()
+    record_path = f"/bridges/{call_id}-bridge/record"
+    stack.fake.respond("POST", record_path, 503, {"message": "link lost"}, times=1)
+    await stack.press("0")
+    origination = (await eventually(lambda: stack.originations()))[0]
+    await stack.seat_answers(origination["channelId"], call_id)
+    await eventually(lambda: stack.requests("POST", record_path))
+    assert call_id not in stack.fake.recordings
+
+    sessions = stack.fake.connections_total
+    await stack.fake.drop_connections(abrupt=True)
+    await stack.fake.wait_for_connections(sessions + 1)
+
+    await eventually(lambda: call_id in stack.fake.recordings)
+    assert len(stack.requests("POST", record_path)) == 2
+    rows = await eventually_rows(stack, "SELECT state FROM recordings WHERE name=$1", call_id)
+    assert rows[0]["state"] == "recording"
+
+
+async def eventually_rows(stack: Stack, query: str, *args: object) -> list[Any]:
+    async with asyncio.timeout(5):
+        while not (rows := await stack.fetch(query, *args)):
+            await asyncio.sleep(0.02)
+    return rows

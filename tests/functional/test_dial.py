@@ -13,6 +13,7 @@ from typing import Any, Self
 import pytest
 from aiohttp import web
 
+from config.loader import load_config
 from config.schema import HotlineConfig
 from config.secrets import SecretStore
 from hotline.dial import (
@@ -23,11 +24,12 @@ from hotline.dial import (
     describe_transition,
     dial,
 )
-from tests.conftest import free_port
+from tests.conftest import TEST_CONFIG, free_port
 from tests.fakes.ari_server import FakeAri, make_channel
 from tests.support import eventually
 
-MENU_TEXT = "诉讼咨询请按1，案件查询请按2，人工服务请按0。"
+# The text the admin must see is whatever the YAML says the `menu` prompt is.
+MENU_TEXT = load_config(TEST_CONFIG).prompts.items["menu"].text
 
 
 class ScriptedKeys:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import signal
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 
 from config.holder import ConfigHolder
@@ -23,6 +25,7 @@ from ivr.prompts import build_prompts
 from sandbox.asterisk import AsteriskInstance, build_root
 from tests.conftest import REPO, TEST_CONFIG
 from tests.integration.tcp_proxy import TcpProxy
+from tests.support import eventually, fetch
 
 SIPP_DIR = REPO / "tests" / "sipp"
 SECRETS_DIR = REPO / "var" / "test-secrets"
@@ -72,8 +75,8 @@ class Running:
     database: dict[str, Any]
 
 
-@pytest.fixture
-async def running(
+@contextlib.asynccontextmanager
+async def running_hotline(
     real_asterisk: RealAsterisk, database: dict[str, Any], tmp_path: Path
 ) -> AsyncIterator[Running]:
     """The controller in-process, reaching ARI through a relay the test can cut."""
@@ -96,6 +99,14 @@ async def running(
     finally:
         await proxy.stop()
         instance.cli("channel request hangup all")
+
+
+@pytest.fixture
+async def running(
+    real_asterisk: RealAsterisk, database: dict[str, Any], tmp_path: Path
+) -> AsyncIterator[Running]:
+    async with running_hotline(real_asterisk, database, tmp_path) as running:
+        yield running
 
 
 @dataclass
@@ -225,3 +236,25 @@ async def start_seat(
         "-m",
         "1",
     )
+
+
+async def stored_recording(database: dict[str, Any], call_id: str) -> asyncpg.Record:
+    async with asyncio.timeout(10):
+        while not (
+            rows := await fetch(
+                database, "SELECT * FROM recordings WHERE call_id=$1 AND state='stored'", call_id
+            )
+        ):
+            await asyncio.sleep(0.1)
+    return rows[0]
+
+
+async def seat_registered(running: Running, seat: Sipp, seat_id: str) -> None:
+    def registered_or_gone() -> bool:
+        board_seat = running.hotline.seats.get(seat_id)
+        return (board_seat is not None and board_seat.registered) or (
+            seat.process.returncode is not None
+        )
+
+    await eventually(registered_or_gone, 15)
+    assert seat.process.returncode is None, f"the seat's SIPp stopped: {seat.errors()}"

@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from cases.importer import import_cases
+from schedule.hours import SeatHours
 from store.database import create_pool
-from tests.integration.conftest import SIPP_DIR, Running, start_sipp
+from tests.integration.conftest import (
+    SIPP_DIR,
+    RealAsterisk,
+    Running,
+    running_hotline,
+    seat_registered,
+    start_seat,
+    start_sipp,
+    stored_recording,
+)
 from tests.support import ended_calls, fetch
 
 CASES_CSV = (
@@ -73,3 +86,57 @@ async def test_case_query_by_keypad_reads_the_status_aloud(
     assert speech, "the status was synthesised for the caller"
     [row] = await ended_calls(running.database)
     assert row["end_reason"] == "self_service", "the caller heard the status and hung up"
+
+
+@pytest.mark.parametrize(
+    ("key", "queue"),
+    [("1", "general"), ("3", "contact_judge"), ("4", "complaint"), ("0", "general")],
+    ids=["consultation", "contact-judge", "complaint", "agent"],
+)
+async def test_each_top_level_service_reaches_a_seat_through_its_queue(
+    running: Running, tmp_path: Path, key: str, queue: str
+) -> None:
+    seat = await start_seat(
+        running.asterisk, tmp_path / "seat", "chaoyang-01", address="127.0.0.13", stay_ms=25000
+    )
+    await seat_registered(running, seat, "chaoyang-01")
+
+    await walk(running, tmp_path / "caller", key, talk_ms=4000)
+
+    [row] = await ended_calls(running.database)
+    assert (row["queue_id"], row["seat_id"], row["end_reason"]) == (
+        queue,
+        "chaoyang-01",
+        "completed",
+    )
+    assert row["connected_at"] is not None
+    seat.process.terminate()
+    await seat.process.wait()
+
+
+async def test_after_hours_a_spoken_message_is_recorded_and_becomes_a_callback_task(
+    real_asterisk: RealAsterisk,
+    database: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(SeatHours, "is_open", lambda _self, _platform, _moment: False)
+    config = real_asterisk.config
+    ivr = config.ivr.model_copy(update={"after_hours": "leave_message"})
+    after_hours = RealAsterisk(
+        real_asterisk.instance, config.model_copy(update={"ivr": ivr}), real_asterisk.secrets
+    )
+    async with running_hotline(after_hours, database, tmp_path) as running:
+        await walk(running, tmp_path / "caller", "0", talk_ms=6000)
+
+        [row] = await ended_calls(running.database)
+        assert (row["end_reason"], row["seat_id"]) == ("message_left", None)
+        message = f"{row['id']}-message"
+        [task] = await fetch(database, "SELECT * FROM callback_tasks")
+        assert (task["call_id"], task["recording_name"]) == (row["id"], message)
+        recording = await stored_recording(database, row["id"])
+        assert (recording["name"], recording["kind"]) == (message, "message")
+        # The caller talks 6 s after the key; the prompt and the beep take part of that.
+        assert 1000 < recording["duration_ms"] < 7000
+        path = running.hotline.locations.recordings_store_dir / recording["path"]
+        assert path.is_file()

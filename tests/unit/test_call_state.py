@@ -25,6 +25,7 @@ from calls.model import (
     DigitPressed,
     EndReason,
     Enqueue,
+    EnsureRecording,
     HangUp,
     MessageRecorded,
     Party,
@@ -549,11 +550,15 @@ def test_resync_with_pending_playback_acts_like_that_playback_finishing(
         pytest.param(awaiting_input, id="awaiting-input"),
         pytest.param(queued_on_hold_music, id="on-hold-music"),
         pytest.param(offering, id="offering"),
-        pytest.param(connected, id="connected"),
     ],
 )
 def test_resync_without_pending_playback_is_ignored(build: Callable[[], Call]) -> None:
     assert attempt(build(), Resynced(), 20) is None
+
+
+def test_resync_of_a_connected_call_makes_sure_its_recording_runs() -> None:
+    call = connected()
+    assert step(call, Resynced(), 20) == (call, [EnsureRecording("c1-bridge", "c1")])
 
 
 def test_call_channels_lists_caller_and_seat_once_offered() -> None:
@@ -692,3 +697,11 @@ def test_during_seat_hours_the_same_key_still_queues() -> None:
         seats_open=True,
     )
     assert result is not None and result[0].state is CallState.QUEUED
+
+
+def test_hanging_up_while_being_thanked_for_a_message_still_leaves_it() -> None:
+    recording = closed(closed(in_ivr(), DigitPressed("0"), 3)[0], PlaybackDone("c1-p2"), 6)[0]
+    thanked = closed(recording, MessageRecorded("c1-message"), 40)[0]
+    ended, commands = closed(thanked, CallerLeft(), 41)
+    assert ended.end_reason is EndReason.MESSAGE_LEFT
+    assert CreateCallbackTask("message", "c1-message") in commands

@@ -70,14 +70,7 @@ async def walk(running: Running, workdir: Path, keys: str, talk_ms: int) -> int:
 async def test_case_query_by_keypad_reads_the_status_aloud(
     running: Running, tmp_path: Path
 ) -> None:
-    source = tmp_path / "cases.csv"
-    source.write_text(CASES_CSV, encoding="utf-8")
-    pool = await create_pool(running.database, max_size=1)
-    try:
-        assert (await import_cases(source, pool)).inserted == 1
-    finally:
-        await pool.close()
-
+    await import_the_case(running.database, tmp_path)
     await walk(running, tmp_path / "caller", "2;20240105123#;8888#", talk_ms=25000)
 
     attempts = await fetch(running.database, "SELECT reason FROM case_query_attempts")
@@ -140,3 +133,38 @@ async def test_after_hours_a_spoken_message_is_recorded_and_becomes_a_callback_t
         assert 1000 < recording["duration_ms"] < 7000
         path = running.hotline.locations.recordings_store_dir / recording["path"]
         assert path.is_file()
+
+
+async def import_the_case(database: dict[str, Any], tmp_path: Path) -> None:
+    source = tmp_path / "cases.csv"
+    source.write_text(CASES_CSV, encoding="utf-8")
+    pool = await create_pool(database, max_size=1)
+    try:
+        assert (await import_cases(source, pool)).inserted == 1
+    finally:
+        await pool.close()
+
+
+async def test_wrong_passwords_hand_the_caller_to_an_agent_then_lock_self_service(
+    running: Running, tmp_path: Path
+) -> None:
+    await import_the_case(running.database, tmp_path)
+    wrong = "20240105123#;1111#"
+    await walk(running, tmp_path / "first", f"2;{wrong};{wrong};{wrong}", talk_ms=6000)
+    [first] = await ended_calls(running.database)
+    assert first["queue_id"] == "general", "three wrong tries: handed to the agents' queue"
+
+    # Same number, right password: self-service is locked for a while now.
+    await walk(running, tmp_path / "second", "2;20240105123#;8888#", talk_ms=6000)
+    attempts = await fetch(running.database, "SELECT reason FROM case_query_attempts ORDER BY at")
+    assert [row["reason"] for row in attempts] == ["wrong_password"] * 3 + ["locked"]
+    second = (await ended_calls(running.database))[-1]
+    assert second["queue_id"] == "general"
+
+
+async def test_an_invalid_key_then_silence_ends_with_goodbye(
+    running: Running, tmp_path: Path
+) -> None:
+    await walk(running, tmp_path / "caller", "9", talk_ms=40000)
+    [row] = await ended_calls(running.database)
+    assert (row["end_reason"], row["ended_by"], row["queued_at"]) == ("no_input", "system", None)

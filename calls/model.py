@@ -9,6 +9,7 @@ from datetime import datetime
 
 from agents.model import OfferOutcome
 from ivr.model import CaseAnswerKind, IvrState, PromptItem
+from ivr.model import LookUpCase as LookUpCase  # an IVR request the call carries out as is
 
 # Letters only: a call id with a long digit run would be masked as a phone number in logs.
 _DIGITS_TO_LETTERS = str.maketrans("0123456789", "ghijklmnop")
@@ -253,13 +254,6 @@ class BridgeAndRecord:
     bridge_id: str
     channel_ids: tuple[str, str]
     recording_name: str
-
-
-@dataclass(frozen=True)
-class LookUpCase:
-    query_code: str
-    password: str = field(repr=False)
-    attempts_before: int = 0
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,6 @@ from calls.model import (
     Enqueue,
     EnsureRecording,
     HangUp,
-    LookUpCase,
     MessageRecorded,
     Party,
     PlaybackDone,
@@ -207,8 +206,8 @@ def _apply_ivr(
                 commands.extend(queued)
             case ivr.RecordMessage(max_seconds):
                 commands.append(RecordMessage(message_name_for(call.id), max_seconds))
-            case ivr.LookUpCase(query_code, password, attempts_before):
-                commands.append(LookUpCase(query_code, password, attempts_before))
+            case ivr.LookUpCase():
+                commands.append(action)  # the IVR's request goes to the case directory as is
             case ivr.Finish(reason):
                 end_reason = EndReason(reason)
                 if end_reason is EndReason.MESSAGE_LEFT:

@@ -208,8 +208,12 @@ async def start_seat(
     address: str,
     stay_ms: int,
     media_port: int = 42000,
+    hangs_up_after_ms: int | None = None,
 ) -> Sipp:
+    """A registered seat; it answers every call, and hangs up first if `hangs_up_after_ms`."""
     password = asterisk.secrets.resolve(f"secret:seat-{seat_id}")
+    answering = "seat-answer.xml" if hangs_up_after_ms is None else "seat-answer-hangup.xml"
+    talk = [] if hangs_up_after_ms is None else ["-key", "talk_ms", str(hangs_up_after_ms)]
     return await start_sipp(
         workdir,
         f"seat {seat_id}",
@@ -217,7 +221,7 @@ async def start_seat(
         "-sf",
         str(SIPP_DIR / "seat.xml"),
         "-oocsf",
-        str(SIPP_DIR / "seat-answer.xml"),
+        str(SIPP_DIR / answering),
         "-s",
         seat_id,
         "-ap",
@@ -233,6 +237,7 @@ async def start_seat(
         "-key",
         "stay_ms",
         str(stay_ms),
+        *talk,
         "-m",
         "1",
     )

@@ -30,7 +30,7 @@ CASES_CSV = (
 )
 
 
-async def walk(running: Running, workdir: Path, keys: str, talk_ms: int) -> int:
+async def walk(running: Running, workdir: Path, keys: str, talk_ms: int, gap_ms: int = 3000) -> int:
     caller = await start_sipp(
         workdir,
         "ivr caller",
@@ -55,7 +55,7 @@ async def walk(running: Running, workdir: Path, keys: str, talk_ms: int) -> int:
         "2500",
         "-key",
         "gap_ms",
-        "3000",
+        str(gap_ms),
         "-key",
         "talk_ms",
         str(talk_ms),
@@ -168,3 +168,29 @@ async def test_an_invalid_key_then_silence_ends_with_goodbye(
     await walk(running, tmp_path / "caller", "9", talk_ms=40000)
     [row] = await ended_calls(running.database)
     assert (row["end_reason"], row["ended_by"], row["queued_at"]) == ("no_input", "system", None)
+
+
+async def test_when_the_seat_hangs_up_first_the_caller_rates_the_call_by_keypad(
+    running: Running, tmp_path: Path
+) -> None:
+    seat = await start_seat(
+        running.asterisk,
+        tmp_path / "seat",
+        "chaoyang-01",
+        address="127.0.0.13",
+        stay_ms=30000,
+        hangs_up_after_ms=3000,
+    )
+    await seat_registered(running, seat, "chaoyang-01")
+
+    # 0 for an agent; the seat answers and hangs up after 3 s; 1 = satisfied in the survey.
+    await walk(running, tmp_path / "caller", "0;1", talk_ms=8000, gap_ms=8000)
+
+    [row] = await ended_calls(running.database)
+    assert (row["end_reason"], row["ended_by"], row["survey_answer"]) == (
+        "completed",
+        "seat",
+        "satisfied",
+    )
+    seat.process.terminate()
+    await seat.process.wait()

@@ -42,6 +42,8 @@ class CallSettings:
     menu: IvrProgram
     queues: dict[str, m.QueuePolicy]
     prompt_media: Callable[[str], str]
+    # The prompt's text, when its audio file has gone missing (None: it is there).
+    missing_prompt_text: Callable[[str], str | None] = lambda _prompt_id: None
     caller_id_name: str = "12368"
 
     def queue(self, queue_id: str) -> m.QueuePolicy:
@@ -359,13 +361,18 @@ class CallService:
     ) -> None:
         media = []
         for item in prompts:
-            if isinstance(item, Speech):
-                try:
-                    media.append(await self._speak(item.text))
-                except Exception:
-                    log.exception("speech synthesis failed; skipping that part")
-            else:
-                media.append(runtime.settings.prompt_media(item))
+            if isinstance(item, str):
+                missing_text = runtime.settings.missing_prompt_text(item)
+                if missing_text is None:
+                    media.append(runtime.settings.prompt_media(item))
+                    continue
+                # Never dead air: say the prompt's text instead of the file that is gone.
+                log.error("prompt file missing; speaking its text instead", prompt=item)
+                item = Speech(missing_text)
+            try:
+                media.append(await self._speak(item.text))
+            except Exception:
+                log.exception("speech synthesis failed; skipping that part")
         if not media:
             # Nothing to say after all: carry on as if it had been said, never dead air.
             runtime.events.put_nowait(m.PlaybackDone(playback_id))

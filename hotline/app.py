@@ -81,11 +81,19 @@ def call_settings(config: HotlineConfig, locations: Locations) -> CallSettings:
         )
         for queue in config.queues
     }
-    prompts_dir = locations.prompts_asterisk_dir
+    asterisk_dir = locations.prompts_asterisk_dir
+    texts = {prompt_id: prompt.text for prompt_id, prompt in config.prompts.items.items()}
+
+    def missing_prompt_text(prompt_id: str) -> str | None:
+        if (locations.prompts_dir / f"{prompt_id}.wav").is_file():
+            return None
+        return texts.get(prompt_id, "")
+
     return CallSettings(
         menu=IvrProgram.from_config(config.ivr),
         queues=queues,
-        prompt_media=lambda prompt_id: media_uri(prompts_dir, prompt_id),
+        prompt_media=lambda prompt_id: media_uri(asterisk_dir, prompt_id),
+        missing_prompt_text=missing_prompt_text,
         caller_id_name=config.hotline.numbers[0],
     )
 

@@ -122,6 +122,10 @@ def make_hotline(
     asterisk = config.asterisk.model_copy(update={"ari_url": fake.base_url})
     config = config.model_copy(update={"asterisk": asterisk})
     locations = Locations(tmp_path / "prompts", "/prompts", tmp_path / "spool", tmp_path / "store")
+    # The audio itself does not matter to the fake; each prompt's file only has to exist.
+    locations.prompts_dir.mkdir(exist_ok=True)
+    for prompt_id in config.prompts.items:
+        (locations.prompts_dir / f"{prompt_id}.wav").touch()
     holder = ConfigHolder(config_path or tmp_path / "hotline.yaml", config)
     return Hotline(
         holder, SecretStore(secrets_dir), database, locations, status_listen="127.0.0.1:0"
@@ -615,3 +619,12 @@ async def eventually_rows(stack: Stack, query: str, *args: object) -> list[Any]:
         while not (rows := await stack.fetch(query, *args)):
             await asyncio.sleep(0.02)
     return rows
+
+
+async def test_a_prompt_whose_file_went_missing_is_spoken_from_its_text(stack: Stack) -> None:
+    (stack.hotline.locations.prompts_dir / "recording_notice.wav").unlink()
+    call_id = await stack.caller_arrives()
+    play = await eventually(lambda: stack.requests("POST", f"/channels/{CALLER}/play/{call_id}-p1"))
+    media = play[0].params["media"].split(",")
+    assert media[0] == "sound:/prompts/welcome" and media[2] == "sound:/prompts/menu"
+    assert media[1].startswith("sound:/prompts/speech/tts-"), "said, not skipped"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import assert_never
 
@@ -16,6 +16,7 @@ from ari import events as ari_events
 from ari.client import AriClient
 from ari.errors import AriError, AriNotFound
 from calls import model as m
+from calls.recovery import CloseAsLost, Resume, plan_adoption
 from calls.state import decide
 from calls.store import CallStore, OpenCall
 from ivr.model import CaseAnswered, CaseAnswerKind, PromptItem, Speech
@@ -537,63 +538,35 @@ class CallService:
 
     async def _adopt(self, row: OpenCall, channels: set[str], bridges: set[str]) -> None:
         """Take over a call left open by an earlier controller process."""
-        settings = self._settings()
-        queue = settings.queues.get(row.queue_id) if row.queue_id else None
-        base = m.Call(
-            id=row.id,
-            caller_channel_id=row.caller_channel_id,
-            caller_number=row.caller_number,
-            dialed_number=row.dialed_number,
-            started_at=row.started_at,
-            answered_at=row.answered_at,
-            queued_at=row.queued_at,
-            offered_at=row.offered_at,
-            queue=queue,
-        )
-        if row.caller_channel_id not in channels:
-            reason = (
-                m.EndReason.COMPLETED
-                if row.state == m.CallState.CONNECTED
-                else m.EndReason.ABANDONED_IN_QUEUE
-                if row.queued_at
-                else m.EndReason.ABANDONED_IN_IVR
-            )
-            await self._store.close_lost(row.id, reason.value, self._clock())
-            log.info("closed a call that ended while away", call_id=row.id, end_reason=reason)
-            return
-        # The bridge id is derived from the call id, so a call bridged just before the row was
-        # saved (still 'offering' there) is recognised too.
-        bridge_id = m.bridge_id_for(row.id)
-        if (
-            queue is not None
-            and row.seat_id
-            and row.seat_channel_id in channels
-            and bridge_id in bridges
-        ):
-            call = replace(
-                base,
-                state=m.CallState.CONNECTED,
-                seat_id=row.seat_id,
-                seat_channel_id=row.seat_channel_id,
-                bridge_id=bridge_id,
-                connected_at=row.connected_at or self._clock(),
-                offer_attempt=1,
-            )
-            self._seats.adopt_talking(row.seat_id, row.id, row.connected_at or self._clock())
-            self._start_runtime(call, [])
-            log.info("re-adopted a connected call", call_id=row.id, seat=row.seat_id)
-            return
-        if row.seat_channel_id and row.seat_channel_id in channels:
-            await self._hang_up(row.seat_channel_id)
-        if queue is not None and row.queued_at is not None:
-            call = replace(base, state=m.CallState.QUEUED, on_hold_music=True)
-            self._start_runtime(call, [])
-            await self._ari.start_moh(row.caller_channel_id)
-            self._router.enqueue(WaitingCaller(row.id, queue.queue_id, queue.skill, row.queued_at))
-            log.info("re-queued a waiting caller", call_id=row.id, queued_at=row.queued_at)
-        else:
-            self._start_runtime(base, [m.CallerEntered()])
-            log.info("restarted the menu for a caller", call_id=row.id)
+        plan = plan_adoption(row, channels, bridges, self._settings().queues, self._clock())
+        match plan:
+            case CloseAsLost(reason):
+                await self._store.close_lost(row.id, reason.value, self._clock())
+                log.info("closed a call that ended while away", call_id=row.id, end_reason=reason)
+            case Resume(call, hang_up_seat_channel, requeue, restart_menu):
+                if hang_up_seat_channel is not None:
+                    await self._hang_up(hang_up_seat_channel)
+                if call.state is m.CallState.CONNECTED:
+                    assert call.seat_id is not None and call.connected_at is not None
+                    self._seats.adopt_talking(call.seat_id, call.id, call.connected_at)
+                self._start_runtime(call, [m.CallerEntered()] if restart_menu else [])
+                if requeue:
+                    assert call.queue is not None and call.queued_at is not None
+                    await self._ari.start_moh(call.caller_channel_id)
+                    self._router.enqueue(
+                        WaitingCaller(
+                            call.id, call.queue.queue_id, call.queue.skill, call.queued_at
+                        )
+                    )
+                log.info(
+                    "took over a call",
+                    call_id=call.id,
+                    state=call.state.value,
+                    seat=call.seat_id,
+                    queued_at=call.queued_at,
+                )
+            case _:
+                assert_never(plan)
 
     async def stop(self) -> None:
         """Stop our tasks; the calls themselves stay up in Asterisk for the next controller."""

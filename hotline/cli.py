@@ -300,6 +300,16 @@ async def _serve(
     return 0
 
 
+def _config_options(parser: argparse.ArgumentParser, *, var_dir: bool = True) -> None:
+    parser.add_argument("--config", help="the YAML config (default: $HOTLINE_CONFIG)")
+    if var_dir:
+        parser.add_argument(
+            "--var-dir",
+            default=str(DEFAULT_VAR_DIR),
+            help="state dir: secrets, local cluster (default: %(default)s)",
+        )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hotline",
@@ -315,16 +325,11 @@ def build_parser() -> argparse.ArgumentParser:
             "its sandbox (built on first use) and stops them on exit."
         ),
     )
-    run.add_argument("--config", help="the YAML config (default: $HOTLINE_CONFIG)")
+    _config_options(run)
     run.add_argument(
         "--sandbox",
         action="store_true",
         help="start the local Asterisk sandbox and PostgreSQL cluster too",
-    )
-    run.add_argument(
-        "--var-dir",
-        default=str(DEFAULT_VAR_DIR),
-        help="state dir: secrets, local cluster (default: %(default)s)",
     )
     run.add_argument(
         "--log-format",
@@ -353,8 +358,7 @@ def build_parser() -> argparse.ArgumentParser:
     secrets = commands.add_parser("secrets", help="manage secret files")
     secrets_commands = secrets.add_subparsers(dest="secrets_command", required=True)
     init = secrets_commands.add_parser("init", help="generate missing secret: values")
-    init.add_argument("--config", help="the YAML config (default: $HOTLINE_CONFIG)")
-    init.add_argument("--var-dir", default=str(DEFAULT_VAR_DIR))
+    _config_options(init)
     init.set_defaults(handler=cmd_secrets_init)
 
     dialing = commands.add_parser(
@@ -367,8 +371,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     dialing.add_argument("number", nargs="?", help="the number to call (default: the first)")
-    dialing.add_argument("--config", help="the YAML config (default: $HOTLINE_CONFIG)")
-    dialing.add_argument("--var-dir", default=str(DEFAULT_VAR_DIR))
+    _config_options(dialing)
     dialing.add_argument("--status-url", help="the controller's status API (default: from YAML)")
     dialing.set_defaults(handler=cmd_dial)
 
@@ -384,8 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     cases.add_argument("file", metavar="FILE")
-    cases.add_argument("--config", help="the YAML config (default: $HOTLINE_CONFIG)")
-    cases.add_argument("--var-dir", default=str(DEFAULT_VAR_DIR))
+    _config_options(cases)
     cases.set_defaults(handler=cmd_import_cases)
 
     render = commands.add_parser(
@@ -396,18 +398,17 @@ def build_parser() -> argparse.ArgumentParser:
             "deployment. Asterisk keeps its files under /srv/hotline/INSTANCE/."
         ),
     )
-    render.add_argument("--config", help="the YAML config (default: $HOTLINE_CONFIG)")
+    _config_options(render)
     render.add_argument("--out", required=True, help="directory to write the .conf files to")
     render.add_argument("--instance", default="prod", help="instance name (default: %(default)s)")
     render.add_argument("--moh-dir", help="also write the default hold music here")
     render.add_argument("--prompts-dir", help="also build the prompts here")
-    render.add_argument("--var-dir", default=str(DEFAULT_VAR_DIR))
     render.set_defaults(handler=cmd_asterisk_config)
 
     prompts = commands.add_parser("prompts", help="prompt audio")
     prompts_commands = prompts.add_subparsers(dest="prompts_command", required=True)
     build = prompts_commands.add_parser("build", help="synthesise or convert every prompt")
-    build.add_argument("--config", help="the YAML config (default: $HOTLINE_CONFIG)")
+    _config_options(build, var_dir=False)
     build.add_argument("--out", help="output directory (default: prompts.dir of the config)")
     build.set_defaults(handler=cmd_prompts_build)
     return parser

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 
 class AgentStatus(enum.StrEnum):
-    """Set by the person at the seat."""
+    """Set by the person at the seat (or by the switch for them: paused for no answer)."""
 
     LOGGED_OUT = "logged_out"
     AVAILABLE = "available"
@@ -33,6 +33,28 @@ class OfferOutcome(enum.StrEnum):
     FAILED = "failed"
 
 
+# The pause reason the switch sets after too many offers in a row went unanswered.
+NO_ANSWER_REASON = "no-answer"
+
+
+class StatusSource(enum.StrEnum):
+    """Who changed an agent's status: shown to supervisors next to the reason."""
+
+    FEATURE_CODE = "feature_code"  # dialled from the seat's softphone
+    API = "api"
+    SWITCH = "switch"  # e.g. auto-pause after unanswered offers
+    RESTORED = "restored"  # read back from the database at start
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    seat_id: str
+    status: AgentStatus
+    reason: str | None
+    source: StatusSource
+    at: datetime
+
+
 @dataclass
 class Seat:
     """One seat as the switch tracks it at run time."""
@@ -43,12 +65,19 @@ class Seat:
     since: datetime
     registered: bool = False
     status: AgentStatus = AgentStatus.AVAILABLE
+    pause_reason: str | None = None
+    status_since: datetime | None = None
     state: SeatState = SeatState.IDLE
     call_id: str | None = None
     idle_since: datetime | None = None
     calls_answered: int = 0
+    consecutive_no_answers: int = 0
+    order: int = 0  # position in the config (round robin goes by it)
     # (start, end) of each busy period (talk plus wrap-up) still inside the occupancy window.
     busy_periods: deque[tuple[datetime, datetime]] = field(default_factory=deque)
+    # (start, end) of each logged-in period still inside the window; the open one is separate.
+    logged_in_periods: deque[tuple[datetime, datetime]] = field(default_factory=deque)
+    logged_in_since: datetime | None = None
     wrap_up_token: int = 0
     retired: bool = False  # removed from the config while on a call; dropped once free
 
@@ -63,11 +92,23 @@ class Seat:
 
     def busy_seconds(self, now: datetime, window: timedelta) -> float:
         start = now - window
-        while self.busy_periods and self.busy_periods[0][1] < start:
-            self.busy_periods.popleft()
-        total = 0.0
-        for begin, end in self.busy_periods:
-            total += (min(end, now) - max(begin, start)).total_seconds()
+        total = _overlap(self.busy_periods, start, now)
         if self.state in (SeatState.TALKING, SeatState.WRAP_UP):
             total += (now - max(self.since, start)).total_seconds()
         return max(total, 0.0)
+
+    def logged_in_seconds(self, now: datetime, window: timedelta) -> float:
+        start = now - window
+        total = _overlap(self.logged_in_periods, start, now)
+        if self.logged_in_since is not None:
+            total += (now - max(self.logged_in_since, start)).total_seconds()
+        return max(total, 0.0)
+
+
+def _overlap(periods: deque[tuple[datetime, datetime]], start: datetime, now: datetime) -> float:
+    """Seconds of `periods` inside [start, now]; periods wholly before the window are dropped."""
+    while periods and periods[0][1] < start:
+        periods.popleft()
+    return sum(
+        max((min(end, now) - max(begin, start)).total_seconds(), 0.0) for begin, end in periods
+    )

@@ -34,6 +34,7 @@ class CallState(enum.StrEnum):
     OFFERING = "offering"  # a seat's phone is ringing
     CONNECTED = "connected"
     SURVEY = "survey"  # the seat hung up first; the caller is asked to rate the call
+    FAREWELL = "farewell"  # a last prompt plays, then the switch hangs up
     ENDED = "ended"
 
 
@@ -45,6 +46,7 @@ class EndReason(enum.StrEnum):
     SELF_SERVICE = "self_service"  # the caller was served by the IVR alone
     MESSAGE_LEFT = "message_left"  # after hours: a message to call back
     QUEUE_TIMEOUT = "queue_timeout"
+    CALLBACK_REQUESTED = "callback_requested"  # hung up keeping the place in line
     FAILED = "failed"
 
 
@@ -52,6 +54,17 @@ class Party(enum.StrEnum):
     CALLER = "caller"
     SEAT = "seat"
     SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class MaxWaitChoice:
+    """Offered to a caller who has waited the queue's longest wait."""
+
+    prompt: str
+    message_key: str | None
+    message_node: str | None
+    callback_key: str | None
+    timeout_s: int
 
 
 @dataclass(frozen=True)
@@ -64,6 +77,19 @@ class QueuePolicy:
     ring_timeout_s: int
     wrap_up_s: int
     max_wait_s: int
+    priority: int = 0
+    announce_every_s: int = 0
+    callback_key: str | None = None
+    callback_prompt: str | None = None
+    max_wait_choice: MaxWaitChoice | None = None
+    abandoned_callback_after_s: int = 5
+
+
+# Reasons a caller ends up on the callback list.
+CALLBACK_QUEUED = "queued"  # kept their place in line
+CALLBACK_ABANDONED = "abandoned"  # hung up after waiting a while
+CALLBACK_QUEUE_TIMEOUT = "queue_timeout"  # waited the longest wait and chose nothing
+CALLBACK_MESSAGE = "message"  # left a message
 
 
 @dataclass(frozen=True)
@@ -73,6 +99,7 @@ class Call:
     caller_number: str
     dialed_number: str
     started_at: datetime
+    home_platform: str = ""  # the court the call is for; its seats are offered it first
     state: CallState = CallState.IVR
     ivr: IvrState | None = None
     playback_id: str | None = None
@@ -92,6 +119,9 @@ class Call:
     end_reason: EndReason | None = None
     ended_by: Party | None = None
     survey_answer: str | None = None
+    max_wait_offered: bool = False
+    choice_playback_id: str | None = None  # the max-wait offer; its end starts the choice timer
+    pending_end: EndReason | None = None  # in FAREWELL: how the call ends once the prompt is over
 
     def channels(self) -> list[str]:
         return [c for c in (self.caller_channel_id, self.seat_channel_id) if c]
@@ -218,9 +248,20 @@ class CancelTimer:
 @dataclass(frozen=True)
 class Enqueue:
     queue_id: str
-    skill: str
     queued_at: datetime
     excluded_seats: frozenset[str]
+
+
+@dataclass(frozen=True)
+class AnnounceWait:
+    """Tell the waiting caller their place in line and the expected wait."""
+
+    playback_id: str
+
+
+@dataclass(frozen=True)
+class KeepPlaceForCallback:
+    """The caller hangs up; their place in line becomes a callback, dialled agent-first."""
 
 
 @dataclass(frozen=True)
@@ -300,6 +341,8 @@ CallCommand = (
     | StartTimer
     | CancelTimer
     | Enqueue
+    | AnnounceWait
+    | KeepPlaceForCallback
     | Dequeue
     | DialSeat
     | SeatTalking

@@ -49,6 +49,7 @@ def plan_adoption(
         caller_number=row.caller_number,
         dialed_number=row.dialed_number,
         started_at=row.started_at,
+        home_platform=row.home_platform,
         answered_at=row.answered_at,
         queued_at=row.queued_at,
         offered_at=row.offered_at,

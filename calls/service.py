@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import assert_never
+from typing import Protocol, assert_never
 
 import structlog
 
@@ -22,7 +22,9 @@ from calls.store import CallStore, OpenCall
 from ivr.model import CaseAnswered, CaseAnswerKind, PromptItem, Speech
 from ivr.state import IvrProgram
 from recordings.service import RecordingService
-from routing.service import Router, WaitingCaller
+from routing.policy import WaitingEntry
+from routing.service import Router
+from routing.waiting import announcement
 
 log = structlog.get_logger(__name__)
 
@@ -46,9 +48,38 @@ class CallSettings:
     # The prompt's text, when its audio file has gone missing (None: it is there).
     missing_prompt_text: Callable[[str], str | None] = lambda _prompt_id: None
     caller_id_name: str = "12368"
+    # The platform (court) a dialled number belongs to; the HQ platform for the hotline numbers.
+    home_platforms: dict[str, str] = field(default_factory=dict)
+    hq_platform: str = ""
 
     def queue(self, queue_id: str) -> m.QueuePolicy:
         return self.queues[queue_id]
+
+    def home_platform_for(self, dialed: str) -> str:
+        return self.home_platforms.get(dialed, self.hq_platform)
+
+
+class Callbacks(Protocol):
+    """The callback list: callers the switch (or an agent) calls back."""
+
+    async def add(
+        self, call: m.Call, reason: str, recording_name: str | None, now: datetime
+    ) -> None: ...
+
+
+class CallbackTasksOnly:
+    """Callbacks written to the list for agents, never dialled by the switch."""
+
+    def __init__(self, store: CallStore, next_opening: Callable[[datetime], datetime]) -> None:
+        self._store = store
+        self._next_opening = next_opening
+
+    async def add(
+        self, call: m.Call, reason: str, recording_name: str | None, now: datetime
+    ) -> None:
+        due = self._next_opening(now)
+        await self._store.create_callback_task(call, reason, recording_name, now, due)
+        log.info("callback task created", reason=reason, due_at=due.isoformat())
 
 
 @dataclass
@@ -90,9 +121,10 @@ class CallService:
         look_up_case: CaseLookup = no_case_lookup,
         seats_open: Callable[[datetime], bool] = lambda _now: True,
         next_opening: Callable[[datetime], datetime] = lambda now: now,
+        callbacks: Callbacks | None = None,
     ) -> None:
         self._seats_open = seats_open
-        self._next_opening = next_opening
+        self._callbacks = callbacks or CallbackTasksOnly(store, next_opening)
         self._speak = speak
         self._look_up_case = look_up_case
         self._ari = ari
@@ -181,6 +213,7 @@ class CallService:
             caller_number=caller_number,
             dialed_number=dialed,
             started_at=started_at or self._clock(),
+            home_platform=self._settings().home_platform_for(dialed),
         )
         self._start_runtime(call, [m.CallerEntered()])
         log.info("call arrived", call_id=call.id, caller=caller_number, dialed=dialed)
@@ -201,6 +234,9 @@ class CallService:
             log.debug("event for a finished call", call_id=call_id, trigger=type(event).__name__)
             return
         runtime.events.put_nowait(event)
+
+    def owns(self, call_id: str) -> bool:
+        return call_id in self._calls
 
     async def seat_assigned(self, call_id: str, seat_id: str) -> None:
         if call_id in self._calls:
@@ -300,16 +336,24 @@ class CallService:
                     entry = runtime.timers.pop(name, None)
                     if entry:
                         entry[1].cancel()
-                case m.Enqueue(queue_id, skill, queued_at, excluded):
-                    self._router.enqueue(
-                        WaitingCaller(call.id, queue_id, skill, queued_at, excluded)
-                    )
+                case m.Enqueue(queue_id, queued_at, excluded):
+                    self._router.enqueue(self._waiting_entry(call, queue_id, queued_at, excluded))
+                case m.AnnounceWait(playback_id):
+                    place = self._router.place_of(call.id)
+                    ahead, expected = place if place is not None else (0, None)
+                    await self._play(runtime, playback_id, (Speech(announcement(ahead, expected)),))
+                case m.KeepPlaceForCallback():
+                    # The entry leaves the line here and comes back as the callback, in place.
+                    self._router.remove(call.id)
+                    await self._callbacks.add(call, m.CALLBACK_QUEUED, None, now)
                 case m.Dequeue():
                     self._router.remove(call.id)
                 case m.DialSeat(seat_id, channel_id, attempt, timeout_s):
                     await self._dial_seat(runtime, seat_id, channel_id, attempt, timeout_s)
                 case m.SeatTalking(seat_id):
                     self._seats.mark(seat_id, call.id, SeatState.TALKING, now)
+                    if call.queue is not None:
+                        self._router.answered(call.queue.queue_id, now)
                     await self._store.offer_ended(
                         call.id, call.offer_attempt, OfferOutcome.ANSWERED, now
                     )
@@ -334,9 +378,7 @@ class CallService:
                     )
                     await self._recordings.started(name, call.id, caller, kind="message")
                 case m.CreateCallbackTask(reason, recording_name):
-                    due = self._next_opening(now)
-                    await self._store.create_callback_task(call, reason, recording_name, now, due)
-                    log.info("callback task created", reason=reason, due_at=due.isoformat())
+                    await self._callbacks.add(call, reason, recording_name, now)
                 case m.EnsureRecording(bridge_id, name):
                     try:
                         await self._ari.get_live_recording(name)
@@ -356,6 +398,16 @@ class CallService:
             log.debug("ARI object already gone", command=type(command).__name__)
         except AriError as exc:
             log.error("ARI command failed", command=type(command).__name__, error=str(exc))
+
+    @staticmethod
+    def _waiting_entry(
+        call: m.Call,
+        queue_id: str,
+        queued_at: datetime,
+        excluded: frozenset[str] = frozenset(),
+    ) -> WaitingEntry:
+        priority = call.queue.priority if call.queue is not None else 0
+        return WaitingEntry(call.id, queue_id, call.home_platform, queued_at, priority, excluded)
 
     async def _play(
         self, runtime: CallRuntime, playback_id: str, prompts: tuple[PromptItem, ...]
@@ -554,9 +606,7 @@ class CallService:
                     assert call.queue is not None and call.queued_at is not None
                     await self._ari.start_moh(call.caller_channel_id)
                     self._router.enqueue(
-                        WaitingCaller(
-                            call.id, call.queue.queue_id, call.queue.skill, call.queued_at
-                        )
+                        self._waiting_entry(call, call.queue.queue_id, call.queued_at)
                     )
                 log.info(
                     "took over a call",

@@ -9,6 +9,9 @@ from typing import assert_never
 
 from agents.model import OfferOutcome
 from calls.model import (
+    CALLBACK_ABANDONED,
+    CALLBACK_QUEUE_TIMEOUT,
+    AnnounceWait,
     Answer,
     BridgeAndRecord,
     Call,
@@ -28,6 +31,7 @@ from calls.model import (
     Enqueue,
     EnsureRecording,
     HangUp,
+    KeepPlaceForCallback,
     MessageRecorded,
     Party,
     PlaybackDone,
@@ -62,6 +66,11 @@ IVR_INPUT_TIMER = "ivr-input"
 OFFER_TIMER = "offer"
 MAX_WAIT_TIMER = "max-wait"
 SURVEY_TIMER = "survey"
+ANNOUNCE_TIMER = "announce"
+CHOICE_TIMER = "max-wait-choice"
+FAREWELL_TIMER = "farewell"
+# A farewell prompt that never reports its end still ends the call.
+FAREWELL_GUARD_S = 30
 # Asterisk's own ring timeout should end the offer first; this only guards a lost event.
 OFFER_GUARD_S = 5
 
@@ -88,6 +97,8 @@ def decide(
         case DigitPressed(digit):
             if call.state is CallState.SURVEY and menu.survey is not None:
                 return _survey_answer(call, menu.survey, digit)
+            if call.state is CallState.QUEUED and call.queue is not None:
+                return _queued_key(call, call.queue, digit, menu, queues, now, seats_open)
             if call.state is not CallState.IVR or call.ivr is None:
                 return None
             return _ivr_step(call, menu, ivr.KeyPressed(digit), queues, now, seats_open)
@@ -97,8 +108,14 @@ def decide(
             call = replace(call, playback_id=None)
             if call.state is CallState.IVR and call.ivr is not None:
                 return _ivr_step(call, menu, ivr.PromptFinished(), queues, now, seats_open)
+            if call.state is CallState.FAREWELL:
+                return _end_farewell(call, now)
+            commands: list[CallCommand] = []
+            if call.state is CallState.QUEUED and playback_id == call.choice_playback_id:
+                assert call.queue is not None and call.queue.max_wait_choice is not None
+                commands.append(StartTimer(CHOICE_TIMER, call.queue.max_wait_choice.timeout_s))
             if call.state in (CallState.QUEUED, CallState.OFFERING) and not call.on_hold_music:
-                return replace(call, on_hold_music=True), [StartHoldMusic()]
+                return replace(call, on_hold_music=True), [*commands, StartHoldMusic()]
             if call.state is CallState.SURVEY and menu.survey is not None:
                 if call.survey_answer is None:
                     return call, [StartTimer(SURVEY_TIMER, menu.survey.timeout_s)]
@@ -222,11 +239,14 @@ def _apply_ivr(
 def _enter_queue(call: Call, queue: QueuePolicy, now: datetime) -> Decision:
     call = replace(call, state=CallState.QUEUED, queue=queue, queued_at=now)
     call, play = _play(call, (queue.hold_prompt,))
-    return call, [
+    commands: list[CallCommand] = [
         play,
-        Enqueue(queue.queue_id, queue.skill, now, frozenset()),
+        Enqueue(queue.queue_id, now, frozenset()),
         StartTimer(MAX_WAIT_TIMER, queue.max_wait_s),
     ]
+    if queue.announce_every_s:
+        commands.append(StartTimer(ANNOUNCE_TIMER, queue.announce_every_s))
+    return call, commands
 
 
 def _timer(
@@ -246,9 +266,129 @@ def _timer(
     if name == SURVEY_TIMER and call.state is CallState.SURVEY:
         return _end_survey(call, now)
     if name == MAX_WAIT_TIMER and call.state is CallState.QUEUED:
-        call, commands = _end(call, EndReason.QUEUE_TIMEOUT, Party.SYSTEM, now)
-        return call, [*commands, HangUp(call.caller_channel_id)]
+        return _max_wait_reached(call, now)
+    if name == ANNOUNCE_TIMER and call.state in (CallState.QUEUED, CallState.OFFERING):
+        return _announce(call)
+    if name == CHOICE_TIMER and call.state is CallState.QUEUED:
+        # Offered a message or a callback and chose neither: call them back all the same.
+        return _give_up_waiting(call, menu.goodbye, now)
+    if name == FAREWELL_TIMER and call.state is CallState.FAREWELL:
+        return _end_farewell(call, now)
     return None
+
+
+def _announce(call: Call) -> Decision:
+    assert call.queue is not None
+    again = StartTimer(ANNOUNCE_TIMER, call.queue.announce_every_s)
+    if call.state is not CallState.QUEUED or call.playback_id is not None:
+        return call, [again]  # a seat is ringing or a prompt is playing: next time
+    count = call.playback_count + 1
+    playback_id = f"{call.id}-p{count}"
+    commands: list[CallCommand] = [StopHoldMusic()] if call.on_hold_music else []
+    call = replace(call, playback_id=playback_id, playback_count=count, on_hold_music=False)
+    return call, [*commands, AnnounceWait(playback_id), again]
+
+
+def _queued_key(
+    call: Call,
+    queue: QueuePolicy,
+    digit: str,
+    menu: IvrProgram,
+    queues: QueueLookup,
+    now: datetime,
+    seats_open: bool,
+) -> Decision | None:
+    choice = queue.max_wait_choice if call.max_wait_offered else None
+    if choice is not None and digit == choice.message_key and choice.message_node is not None:
+        return _leave_message_instead(call, choice.message_node, menu, queues, now, seats_open)
+    if digit == queue.callback_key or (choice is not None and digit == choice.callback_key):
+        return _keep_place(call, queue, now)
+    return None
+
+
+def _waiting_timers(call: Call) -> list[CallCommand]:
+    """Cancels for the timers a waiting caller may have running."""
+    timers: list[CallCommand] = [CancelTimer(MAX_WAIT_TIMER)]
+    if call.queue is not None and call.queue.announce_every_s:
+        timers.append(CancelTimer(ANNOUNCE_TIMER))
+    if call.max_wait_offered:
+        timers.append(CancelTimer(CHOICE_TIMER))
+    return timers
+
+
+def _stop_waiting(call: Call) -> list[CallCommand]:
+    commands: list[CallCommand] = [Dequeue(), *_waiting_timers(call)]
+    if call.playback_id is not None:
+        commands.append(StopPlayback(call.playback_id))
+    if call.on_hold_music:
+        commands.append(StopHoldMusic())
+    return commands
+
+
+def _keep_place(call: Call, queue: QueuePolicy, now: datetime) -> Decision:
+    """The caller asked to be called back: the place in line is kept for a callback."""
+    commands = [*_stop_waiting(call), KeepPlaceForCallback()]
+    call = replace(call, playback_id=None, on_hold_music=False)
+    if queue.callback_prompt is None:
+        call, ended = _end(call, EndReason.CALLBACK_REQUESTED, Party.CALLER, now)
+        return call, [*commands, *ended, HangUp(call.caller_channel_id)]
+    call, farewell = _farewell(call, queue.callback_prompt, EndReason.CALLBACK_REQUESTED)
+    return call, [*commands, *farewell]
+
+
+def _leave_message_instead(
+    call: Call,
+    node_id: str,
+    menu: IvrProgram,
+    queues: QueueLookup,
+    now: datetime,
+    seats_open: bool,
+) -> Decision | None:
+    if call.ivr is None:
+        return None
+    commands = _stop_waiting(call)
+    state, actions = ivr_state.enter(menu, call.ivr, node_id)
+    call = replace(call, state=CallState.IVR, playback_id=None, on_hold_music=False)
+    call = replace(call, ivr=state)
+    return _apply_ivr(call, actions, commands, queues, now, menu, seats_open)
+
+
+def _max_wait_reached(call: Call, now: datetime) -> Decision:
+    """The longest wait is over: offer a message or a callback, or call the caller back."""
+    assert call.queue is not None
+    choice = call.queue.max_wait_choice
+    if choice is None or call.max_wait_offered:
+        return _give_up_waiting(call, None, now)
+    commands: list[CallCommand] = []
+    if call.playback_id is not None:
+        commands.append(StopPlayback(call.playback_id))
+    if call.on_hold_music:
+        commands.append(StopHoldMusic())
+    call = replace(call, max_wait_offered=True, on_hold_music=False)
+    call, play = _play(call, (choice.prompt,))
+    return replace(call, choice_playback_id=play.playback_id), [*commands, play]
+
+
+def _give_up_waiting(call: Call, goodbye: str | None, now: datetime) -> Decision:
+    commands = [*_stop_waiting(call), CreateCallbackTask(CALLBACK_QUEUE_TIMEOUT, None)]
+    call = replace(call, playback_id=None, on_hold_music=False)
+    if goodbye is None:
+        call, ended = _end(call, EndReason.QUEUE_TIMEOUT, Party.SYSTEM, now)
+        return call, [*commands, *ended, HangUp(call.caller_channel_id)]
+    call, farewell = _farewell(call, goodbye, EndReason.QUEUE_TIMEOUT)
+    return call, [*commands, *farewell]
+
+
+def _farewell(call: Call, prompt: str, reason: EndReason) -> Decision:
+    call, play = _play(replace(call, state=CallState.FAREWELL, pending_end=reason), (prompt,))
+    return call, [play, StartTimer(FAREWELL_TIMER, FAREWELL_GUARD_S)]
+
+
+def _end_farewell(call: Call, now: datetime) -> Decision:
+    reason = call.pending_end or EndReason.COMPLETED
+    by = Party.CALLER if reason is EndReason.CALLBACK_REQUESTED else Party.SYSTEM
+    call, commands = _end(call, reason, by, now)
+    return call, [CancelTimer(FAREWELL_TIMER), *commands, HangUp(call.caller_channel_id)]
 
 
 def _seat_assigned(call: Call, seat_id: str, now: datetime) -> Decision:
@@ -257,7 +397,7 @@ def _seat_assigned(call: Call, seat_id: str, now: datetime) -> Decision:
         return call, [ReleaseSeat(seat_id, OfferOutcome.CALLER_LEFT, 0, 0)]
     attempt = call.offer_attempt + 1
     channel_id = f"{call.id}-seat{attempt}"
-    commands: list[CallCommand] = []
+    commands: list[CallCommand] = [CancelTimer(CHOICE_TIMER)] if call.max_wait_offered else []
     if call.playback_id is not None:
         commands.append(StopPlayback(call.playback_id))
     if not call.on_hold_music:
@@ -292,7 +432,7 @@ def _seat_answered(call: Call, channel_id: str, now: datetime) -> Decision | Non
     )
     return call, [
         CancelTimer(OFFER_TIMER),
-        CancelTimer(MAX_WAIT_TIMER),
+        *_waiting_timers(call),
         StopHoldMusic(),
         SeatTalking(seat_id),
         BridgeAndRecord(bridge_id, (call.caller_channel_id, channel_id), recording_name=call.id),
@@ -308,15 +448,12 @@ def _requeue_after_failed_offer(call: Call, now: datetime) -> Decision:
     ]
     call = replace(call, state=CallState.QUEUED, seat_id=None, seat_channel_id=None)
     waited = (now - queued_at).total_seconds()
+    # Original enqueue time: a caller whose seat did not answer keeps their place.
+    commands.append(Enqueue(queue.queue_id, queued_at, call.tried_seats))
     if waited >= queue.max_wait_s:
-        call, ended = _end(call, EndReason.QUEUE_TIMEOUT, Party.SYSTEM, now)
-        return call, [*commands, *ended, HangUp(call.caller_channel_id)]
-    return call, [
-        *commands,
-        # Original enqueue time: a caller whose seat did not answer keeps their place.
-        Enqueue(queue.queue_id, queue.skill, queued_at, call.tried_seats),
-        StartTimer(MAX_WAIT_TIMER, queue.max_wait_s - waited),
-    ]
+        call, more = _max_wait_reached(call, now)
+        return call, [*commands, *more]
+    return call, [*commands, StartTimer(MAX_WAIT_TIMER, queue.max_wait_s - waited)]
 
 
 def _caller_left(call: Call, now: datetime) -> Decision:
@@ -332,20 +469,29 @@ def _caller_left(call: Call, now: datetime) -> Decision:
             call, commands = _end(call, reason, Party.CALLER, now)
             return call, [CancelTimer(IVR_INPUT_TIMER), *commands]
         case CallState.QUEUED:
+            stop = _stop_waiting(call)
+            callback = _abandoned_callback(call, now)
+            call = replace(call, playback_id=None, on_hold_music=False)
             call, commands = _end(call, EndReason.ABANDONED_IN_QUEUE, Party.CALLER, now)
-            return call, [Dequeue(), CancelTimer(MAX_WAIT_TIMER), *commands]
+            return call, [*stop, *callback, *commands]
         case CallState.OFFERING:
             assert call.seat_id is not None and call.seat_channel_id is not None
             release = ReleaseSeat(call.seat_id, OfferOutcome.CALLER_LEFT, call.offer_attempt, 0)
             seat_channel = call.seat_channel_id
+            callback = _abandoned_callback(call, now)
             call, commands = _end(call, EndReason.ABANDONED_IN_QUEUE, Party.CALLER, now)
             return call, [
                 CancelTimer(OFFER_TIMER),
-                CancelTimer(MAX_WAIT_TIMER),
+                *_waiting_timers(call),
                 HangUp(seat_channel),
                 release,
+                *callback,
                 *commands,
             ]
+        case CallState.FAREWELL:
+            reason = call.pending_end or EndReason.COMPLETED
+            call, commands = _end(call, reason, Party.CALLER, now)
+            return call, [CancelTimer(FAREWELL_TIMER), *commands]
         case CallState.CONNECTED:
             return _end_connected(call, Party.CALLER, now)
         case CallState.SURVEY:
@@ -356,6 +502,15 @@ def _caller_left(call: Call, now: datetime) -> Decision:
             return call, []
         case _:
             assert_never(call.state)
+
+
+def _abandoned_callback(call: Call, now: datetime) -> list[CallCommand]:
+    """A caller who gave up after waiting a while is put on the callback list."""
+    assert call.queue is not None and call.queued_at is not None
+    waited = (now - call.queued_at).total_seconds()
+    if waited < call.queue.abandoned_callback_after_s:
+        return []
+    return [CreateCallbackTask(CALLBACK_ABANDONED, None)]
 
 
 def _end_connected(call: Call, by: Party, now: datetime) -> Decision:

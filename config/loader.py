@@ -16,6 +16,8 @@ from config.yaml_positions import (
     PositionedDocument,
     load_positioned,
 )
+from ivr.model import MessageNode
+from routing.policy import SELECTORS
 
 
 def load_config(path: Path) -> HotlineConfig:
@@ -134,6 +136,50 @@ def _ivr_problems(
                 yield (*where, "choices", key), f"unknown node {target!r}"
 
 
+def _queue_problems(
+    config: HotlineConfig, index: int, prompts: set[str], platforms: set[str]
+) -> Iterator[tuple[Location, str]]:
+    queue = config.queues[index]
+    where: Location = ("queues", index)
+    if queue.hold_prompt not in prompts:
+        yield (*where, "hold_prompt"), f"unknown prompt {queue.hold_prompt!r}"
+    if queue.callback_prompt is not None and queue.callback_prompt not in prompts:
+        yield (*where, "callback_prompt"), f"unknown prompt {queue.callback_prompt!r}"
+    for tier_index, tier in enumerate(queue.tiers):
+        for platform_index, platform in enumerate(tier.platforms):
+            if platform not in platforms and platform not in SELECTORS:
+                yield (
+                    (*where, "tiers", tier_index, "platforms", platform_index),
+                    (f"unknown platform {platform!r} (or use one of {sorted(SELECTORS)})"),
+                )
+    offer = queue.max_wait_offer
+    if offer is not None:
+        if offer.prompt not in prompts:
+            yield (*where, "max_wait_offer", "prompt"), f"unknown prompt {offer.prompt!r}"
+        node = config.ivr.nodes.get(offer.message_node) if offer.message_node else None
+        if offer.message_node is not None and not isinstance(node, MessageNode):
+            yield (
+                (*where, "max_wait_offer", "message_node"),
+                (f"{offer.message_node!r} is not a message node of the IVR"),
+            )
+        if offer.message_key is not None and offer.message_node is None:
+            yield (*where, "max_wait_offer", "message_node"), "message_key needs a message_node"
+        if offer.message_key is not None and offer.message_key == offer.callback_key:
+            yield (*where, "max_wait_offer", "callback_key"), "must differ from message_key"
+
+
+def _number_problems(config: HotlineConfig) -> Iterator[tuple[Location, str]]:
+    seen = set(config.hotline.numbers)
+    for index, platform in enumerate(config.platforms):
+        for number_index, number in enumerate(platform.numbers):
+            if number in seen:
+                yield (
+                    ("platforms", index, "numbers", number_index),
+                    (f"number {number!r} is used more than once"),
+                )
+            seen.add(number)
+
+
 def _cross_reference_problems(config: HotlineConfig) -> Iterator[tuple[Location, str]]:
     yield from _duplicates("platform", "platforms", [p.id for p in config.platforms])
     yield from _duplicates("seat", "seats", [s.id for s in config.seats])
@@ -147,9 +193,16 @@ def _cross_reference_problems(config: HotlineConfig) -> Iterator[tuple[Location,
     for index, seat in enumerate(config.seats):
         if seat.platform not in platforms:
             yield ("seats", index, "platform"), f"unknown platform {seat.platform!r}"
-    for index, queue in enumerate(config.queues):
-        if queue.hold_prompt not in prompts:
-            yield ("queues", index, "hold_prompt"), f"unknown prompt {queue.hold_prompt!r}"
+    for index in range(len(config.queues)):
+        yield from _queue_problems(config, index, prompts, platforms)
+    yield from _number_problems(config)
+    codes = Counter(
+        getattr(config.agents, f"{name}_code") for name in ("login", "logout", "pause", "resume")
+    )
+    for name in ("login", "logout", "pause", "resume"):
+        code = getattr(config.agents, f"{name}_code")
+        if codes[code] > 1:
+            yield ("agents", f"{name}_code"), f"feature code {code!r} is used more than once"
     yield from _ivr_problems(config, prompts, queues)
     for platform_id in config.hours.platform_hours:
         if platform_id not in platforms:

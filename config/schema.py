@@ -6,18 +6,20 @@ import enum
 import ipaddress
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
 from cases.config import CaseQueryPolicy
 from config.base import Strict
 from ivr.model import Key, Node, SurveySection
+from routing.policy import PlatformKind, Strategy
 from schedule.config import HoursSection
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
 SeatId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")]
 Digits = Annotated[str, Field(pattern=r"^[0-9]{3,20}$")]
+FeatureCode = Annotated[str, Field(pattern=r"^\*[0-9]{2,4}$")]
 SECRET_REFERENCE = re.compile(r"^(secret|env):[A-Za-z0-9_.-]{1,64}$")
 
 
@@ -38,9 +40,7 @@ class SecretReference(str):
         return core_schema.no_info_after_validator_function(validate, core_schema.str_schema())
 
 
-class PlatformKind(enum.StrEnum):
-    HQ = "hq"
-    BRANCH = "branch"
+__all__ = ["PlatformKind", "Strategy"]  # routing's enums, named in the YAML
 
 
 class Skill(enum.StrEnum):
@@ -71,6 +71,20 @@ class HotlineSection(Strict):
 class CarrierSection(Strict):
     name: Identifier
     address: str
+    # Where calls out through this trunk go (HOST:PORT): callbacks to citizens who asked for
+    # one. Without it the trunk takes calls in only.
+    outbound: str | None = None
+
+    @field_validator("outbound")
+    @classmethod
+    def _host_port(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("must be HOST:PORT, e.g. 203.0.113.7:5060")
+        ipaddress.ip_address(host)
+        return value
 
     @field_validator("address")
     @classmethod
@@ -143,6 +157,9 @@ class Platform(Strict):
     id: Identifier
     name: str = Field(min_length=1)
     kind: PlatformKind
+    # Numbers (DIDs) the carrier sends for this court: callers on them are its court's calls
+    # and reach its seats first. Calls on the hotline numbers belong to the HQ platform.
+    numbers: list[Digits] = Field(default_factory=list)
 
 
 class Seat(Strict):
@@ -153,6 +170,34 @@ class Seat(Strict):
     password: SecretReference
 
 
+class Tier(Strict):
+    """From `after_s` of waiting on, these platforms' seats are offered the call too.
+
+    `platforms` holds platform ids or: home (the call's own court), hq, branches, all.
+    """
+
+    after_s: int = Field(ge=0, le=7200)
+    platforms: list[Identifier] = Field(min_length=1)
+
+
+def _default_tiers() -> list[Tier]:
+    return [
+        Tier(after_s=0, platforms=["home"]),
+        Tier(after_s=20, platforms=["hq"]),
+        Tier(after_s=45, platforms=["all"]),
+    ]
+
+
+class MaxWaitOffer(Strict):
+    """What a caller who has waited `max_wait_s` is offered instead of waiting on."""
+
+    prompt: Identifier  # e.g. "留言请按1，等待回电请按2"
+    message_key: Key | None = "1"
+    message_node: Identifier | None = None  # a `message` node of the IVR
+    callback_key: Key | None = "2"
+    timeout_s: int = Field(8, ge=2, le=60)
+
+
 class Queue(Strict):
     id: Identifier
     name: str = Field(min_length=1)
@@ -161,6 +206,49 @@ class Queue(Strict):
     ring_timeout_s: int = Field(15, ge=5, le=120)
     wrap_up_s: int = Field(15, ge=0, le=600)
     max_wait_s: int = Field(900, ge=10, le=7200)
+    strategy: Strategy = Strategy.LEAST_BUSY
+    tiers: list[Tier] = Field(default_factory=_default_tiers, min_length=1)
+    priority: int = Field(0, ge=-9, le=9)  # higher is served first, across queues
+    # Position and expected wait are announced this often while waiting (0: never).
+    announce_every_s: int = Field(0, ge=0, le=600)
+    # Pressed while waiting: hang up, keep the place in line, be called back (None: not offered).
+    callback_key: Key | None = None
+    callback_prompt: Identifier | None = None  # confirms the callback before hanging up
+    max_wait_offer: MaxWaitOffer | None = None
+
+    @field_validator("tiers")
+    @classmethod
+    def _tiers_in_order(cls, tiers: list[Tier]) -> list[Tier]:
+        if tiers[0].after_s != 0:
+            raise ValueError("the first tier must start at after_s: 0")
+        waits = [tier.after_s for tier in tiers]
+        if waits != sorted(set(waits)):
+            raise ValueError("tiers must have increasing after_s")
+        return tiers
+
+
+class AgentsSection(Strict):
+    """Agent status: how seats start, when the switch pauses one, the softphone feature codes."""
+
+    # The status of a seat the database knows nothing about yet.
+    initial_status: Literal["available", "logged_out"] = "available"
+    # A seat that leaves this many offers in a row unanswered is paused ("no-answer"); 0: never.
+    max_no_answers: int = Field(3, ge=0, le=20)
+    pause_reasons: list[Identifier] = Field(
+        default_factory=lambda: ["break", "meal", "training", "meeting"], min_length=1
+    )
+    # Dialled on the softphone. Pause takes an optional digit after the code: the reason's
+    # position in pause_reasons (1 = the first); without one the first reason is used.
+    login_code: FeatureCode = "*21"
+    logout_code: FeatureCode = "*22"
+    pause_code: FeatureCode = "*23"
+    resume_code: FeatureCode = "*24"
+    # A caller who hangs up after waiting at least this long is put on the callback list.
+    abandoned_callback_after_s: int = Field(5, ge=0, le=600)
+    # How callbacks dial: ring the citizen this long, this many times, this far apart.
+    callback_ring_s: int = Field(30, ge=10, le=120)
+    callback_attempts: int = Field(3, ge=1, le=10)
+    callback_retry_s: int = Field(600, ge=30, le=86400)
 
 
 class HotlineConfig(Strict):
@@ -170,11 +258,16 @@ class HotlineConfig(Strict):
     recordings: RecordingsSection = Field(default_factory=RecordingsSection)
     hours: HoursSection = Field(default_factory=HoursSection)
     case_query: CaseQueryPolicy = Field(default_factory=CaseQueryPolicy)
+    agents: AgentsSection = Field(default_factory=AgentsSection)
     prompts: PromptsSection
     ivr: IvrSection
     platforms: list[Platform] = Field(min_length=1)
     seats: list[Seat] = Field(default_factory=list)
     queues: list[Queue] = Field(min_length=1)
+
+    def routed_numbers(self) -> list[str]:
+        """Every number the carrier may send: the hotline's own, then each court's."""
+        return [*self.hotline.numbers, *(n for p in self.platforms for n in p.numbers)]
 
     def queue(self, queue_id: str) -> Queue:
         return next(queue for queue in self.queues if queue.id == queue_id)

@@ -15,9 +15,14 @@ from typing import Any
 import structlog
 
 from agents.board import SeatBoard
+from agents.model import AgentStatus
+from agents.policy import FeatureCodes
+from agents.service import AgentService
+from agents.store import AgentStore
+from ari import events as ari_events
 from ari.client import AriClient
 from ari.event_stream import AriEventStream
-from calls.model import QueuePolicy
+from calls.model import MaxWaitChoice, QueuePolicy
 from calls.service import CallService, CallSettings, CaseLookup
 from calls.store import CallStore
 from cases.directory import PostgresCaseDirectory
@@ -33,6 +38,7 @@ from ivr.prompts import PromptError, build_prompts, media_uri, synthesize
 from ivr.state import IvrProgram
 from recordings.service import RecordingService
 from recordings.store import RecordingStore
+from routing.policy import QueueRouting, Tier, WaitingEntry
 from routing.service import Router
 from schedule.hours import SeatHours
 from store.database import create_pool, migrate
@@ -69,6 +75,19 @@ class Locations:
     recordings_store_dir: Path
 
 
+def _max_wait_choice(config: HotlineConfig, queue_id: str) -> MaxWaitChoice | None:
+    offer = config.queue(queue_id).max_wait_offer
+    if offer is None:
+        return None
+    return MaxWaitChoice(
+        prompt=offer.prompt,
+        message_key=offer.message_key,
+        message_node=offer.message_node,
+        callback_key=offer.callback_key,
+        timeout_s=offer.timeout_s,
+    )
+
+
 def call_settings(config: HotlineConfig, locations: Locations) -> CallSettings:
     queues = {
         queue.id: QueuePolicy(
@@ -78,6 +97,12 @@ def call_settings(config: HotlineConfig, locations: Locations) -> CallSettings:
             ring_timeout_s=queue.ring_timeout_s,
             wrap_up_s=queue.wrap_up_s,
             max_wait_s=queue.max_wait_s,
+            priority=queue.priority,
+            announce_every_s=queue.announce_every_s,
+            callback_key=queue.callback_key,
+            callback_prompt=queue.callback_prompt,
+            max_wait_choice=_max_wait_choice(config, queue.id),
+            abandoned_callback_after_s=config.agents.abandoned_callback_after_s,
         )
         for queue in config.queues
     }
@@ -95,6 +120,39 @@ def call_settings(config: HotlineConfig, locations: Locations) -> CallSettings:
         prompt_media=lambda prompt_id: media_uri(asterisk_dir, prompt_id),
         missing_prompt_text=missing_prompt_text,
         caller_id_name=config.hotline.numbers[0],
+        home_platforms={
+            number: platform.id for platform in config.platforms for number in platform.numbers
+        },
+        hq_platform=hq_platform(config),
+    )
+
+
+def queue_routing(config: HotlineConfig) -> dict[str, QueueRouting]:
+    return {
+        queue.id: QueueRouting(
+            queue.id,
+            queue.skill.value,
+            queue.strategy,
+            tuple(Tier(tier.after_s, frozenset(tier.platforms)) for tier in queue.tiers),
+        )
+        for queue in config.queues
+    }
+
+
+def platform_kinds(config: HotlineConfig) -> dict[str, PlatformKind]:
+    return {platform.id: platform.kind for platform in config.platforms}
+
+
+def configure_board(board: SeatBoard, config: HotlineConfig) -> None:
+    board.initial_status = AgentStatus(config.agents.initial_status)
+    board.max_no_answers = config.agents.max_no_answers
+    board.pause_reasons = frozenset(config.agents.pause_reasons)
+
+
+def feature_codes(config: HotlineConfig) -> FeatureCodes:
+    agents = config.agents
+    return FeatureCodes(
+        agents.login_code, agents.logout_code, agents.pause_code, agents.resume_code
     )
 
 
@@ -132,6 +190,8 @@ class Hotline:
         self._clock = clock
         self._status_listen = status_listen or holder.current.hotline.status_listen
         self.seats = SeatBoard()
+        configure_board(self.seats, holder.current)
+        self.agents: AgentService | None = None
         self._settings = call_settings(holder.current, locations)
         self._hours = SeatHours.from_config(holder.current.hours)
         # Calls to the hotline number reach the HQ platform first; its hours decide.
@@ -168,9 +228,26 @@ class Hotline:
         stack.push_async_callback(ari.close)
 
         self.seats.sync_configured(configured_seats(config), self._clock())
+
+        async def assigned(entry: WaitingEntry, seat_id: str) -> None:
+            await calls.seat_assigned(entry.call_id, seat_id)
+
         self.router = router = Router(
-            self.seats, lambda call_id, seat_id: calls.seat_assigned(call_id, seat_id), self._clock
+            self.seats, assigned, self._clock, queue_routing(config), platform_kinds(config)
         )
+        self.agents = agents = AgentService(
+            self.seats,
+            AgentStore(pool),
+            ari,
+            self._clock,
+            speak=self._speak,
+            codes=feature_codes(config),
+            pause_reasons=tuple(config.agents.pause_reasons),
+            status_changed=router.wake,
+        )
+        restored = await agents.restore()
+        log.info("agent status restored", seats=restored)
+        stack.push_async_callback(agents.stop)
         recordings = RecordingService(
             RecordingStore(pool),
             self.locations.recordings_spool_dir,
@@ -202,14 +279,23 @@ class Hotline:
                 await ari.subscribe(",".join(f"deviceState:PJSIP/{seat}" for seat in seats))
             await calls.resync(app)
 
+        async def route_event(event: ari_events.Event) -> None:
+            # Seats dialling feature codes are the agents' business; everything else is a call's.
+            if isinstance(event, ari_events.StasisStart) and event.args[:1] == ["feature"]:
+                seat_id, dialled = [*event.args[1:3], "", ""][:2]
+                agents.feature_call(event.channel.id, seat_id, dialled)
+                return
+            await calls.handle_event(event)
+
         self.events = AriEventStream(
             config.asterisk.ari_url,
             config.asterisk.ari_username,
             password,
             [app],
-            calls.handle_event,
+            route_event,
             on_connected=connected,
         )
+        await self._background(stack, agents.write_changes(), "agent-status-writer")
         await self._background(stack, self.events.run(), "ari-events")
         await self._background(stack, router.run(), "router")
         if self._watch_config:
@@ -258,9 +344,13 @@ class Hotline:
         self._settings = call_settings(config, self.locations)
         self._hours = SeatHours.from_config(config.hours)
         self._hq_platform = hq_platform(config)
+        configure_board(self.seats, config)
         self.seats.sync_configured(configured_seats(config), self._clock())
+        if self.agents:
+            self.agents.codes = feature_codes(config)
+            self.agents.pause_reasons = tuple(config.agents.pause_reasons)
         if self.router:
-            self.router.wake()
+            self.router.configure(queue_routing(config), platform_kinds(config))
 
     def request_reload(self) -> None:
         """From a signal handler: reload in a task, one at a time."""

@@ -287,7 +287,7 @@ async def _serve(
         print(
             f"\n12368 hotline is up ({config.hotline.name})\n"
             f"  SIP:      {config.asterisk.sip_address}:{config.asterisk.sip_port} (UDP/TCP); "
-            f"carrier trunk from {carriers}; numbers {', '.join(config.hotline.numbers)}\n"
+            f"carrier trunk from {carriers}; numbers {', '.join(config.routed_numbers())}\n"
             f"  Seats:    {len(config.seats)} softphone accounts (user = seat id)\n"
             f"  ARI:      {config.asterisk.ari_url} (app '{config.hotline.app}')\n"
             f"  Status:   {hotline.status_url}/api/status  (or: hotline status)\n"

@@ -153,6 +153,8 @@ def describe_transition(
             return [f"connected to seat {after.seat or '?'}"] if moved else []
         case CallState.SURVEY:
             return ["the seat hung up: satisfaction survey"] if moved else []
+        case CallState.FAREWELL:
+            return ["a last prompt, then the hotline hangs up"] if moved else []
         case CallState.ENDED:
             return ["the hotline is ending the call"] if moved else []
         case _:
@@ -475,10 +477,10 @@ async def _dial(
     status_url: str | None,
     stop: asyncio.Event | None,
 ) -> int:
-    if number not in config.hotline.numbers:
+    if number not in config.routed_numbers():
         raise DialError(
             f"{number} is not a hotline number of this config "
-            f"({', '.join(config.hotline.numbers)}); only those are routed to the hotline"
+            f"({', '.join(config.routed_numbers())}); only those are routed to the hotline"
         )
     asterisk = config.asterisk
     password = secret_store.resolve(asterisk.ari_password)

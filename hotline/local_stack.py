@@ -37,7 +37,7 @@ def asterisk_settings(config: HotlineConfig, secrets: SecretStore) -> AsteriskSe
         http_port=config.asterisk.http_port,
         ari_username=config.asterisk.ari_username,
         ari_password=secrets.resolve(config.asterisk.ari_password),
-        numbers=tuple(config.hotline.numbers),
+        numbers=tuple(config.routed_numbers()),
         carriers=tuple(CarrierTrunk(c.name, c.address) for c in config.asterisk.carriers),
         seats=tuple(
             SeatAccount(seat.id, secrets.resolve(seat.password), seat.name) for seat in config.seats

@@ -320,7 +320,7 @@ async def test_number_that_is_not_the_hotlines_is_refused_before_calling(
     )
 
     assert code == 1
-    assert "110 is not a hotline number of this config (12368)" in err
+    assert "110 is not a hotline number of this config (12368, 12368105, 12368108)" in err
     assert fake.requests == []
 
 

@@ -10,6 +10,8 @@ import pytest
 
 from agents.model import OfferOutcome
 from calls.model import (
+    CALLBACK_ABANDONED,
+    CALLBACK_QUEUE_TIMEOUT,
     Answer,
     BridgeAndRecord,
     Call,
@@ -182,7 +184,7 @@ def test_digit_during_greeting_stops_prompt_and_routes_to_queue() -> None:
         StopPlayback("c1-p1"),
         CancelTimer(IVR_INPUT_TIMER),
         PlayPrompts("c1-p2", ("hold",)),
-        Enqueue("general", "consultation", QUEUED_AT, frozenset()),
+        Enqueue("general", QUEUED_AT, frozenset()),
         StartTimer(MAX_WAIT_TIMER, 900),
     ]
     assert call.state is CallState.QUEUED
@@ -197,7 +199,7 @@ def test_digit_while_awaiting_input_routes_to_queue_without_stopping_anything() 
     assert commands == [
         CancelTimer(IVR_INPUT_TIMER),
         PlayPrompts("c1-p2", ("hold",)),
-        Enqueue("general", "consultation", at(5), frozenset()),
+        Enqueue("general", at(5), frozenset()),
         StartTimer(MAX_WAIT_TIMER, 900),
     ]
     assert call.state is CallState.QUEUED
@@ -295,7 +297,13 @@ def test_seat_assigned_when_caller_no_longer_queued_only_releases_the_seat(
 def test_max_wait_timer_ends_queued_call_with_queue_timeout() -> None:
     call, commands = step(queued_on_hold_music(), TimerFired(MAX_WAIT_TIMER, 3), 903)
 
-    assert commands == [HangUp(CALLER)]
+    assert commands == [
+        Dequeue(),
+        CancelTimer(MAX_WAIT_TIMER),
+        StopHoldMusic(),
+        CreateCallbackTask(CALLBACK_QUEUE_TIMEOUT, None),
+        HangUp(CALLER),
+    ]
     assert call.state is CallState.ENDED
     assert call.end_reason is EndReason.QUEUE_TIMEOUT
     assert call.ended_by is Party.SYSTEM
@@ -304,7 +312,13 @@ def test_max_wait_timer_ends_queued_call_with_queue_timeout() -> None:
 def test_max_wait_timer_during_hold_prompt_also_stops_the_prompt() -> None:
     _call, commands = step(queued(), TimerFired(MAX_WAIT_TIMER, 3), 903)
 
-    assert commands == [StopPlayback("c1-p2"), HangUp(CALLER)]
+    assert commands == [
+        Dequeue(),
+        CancelTimer(MAX_WAIT_TIMER),
+        StopPlayback("c1-p2"),
+        CreateCallbackTask(CALLBACK_QUEUE_TIMEOUT, None),
+        HangUp(CALLER),
+    ]
 
 
 # ---- offer --------------------------------------------------------------------------------
@@ -344,7 +358,7 @@ def test_late_or_foreign_seat_answer_is_hung_up(build: Callable[[], Call], chann
 REQUEUE = [
     CancelTimer(OFFER_TIMER),
     ReleaseSeat("high-01", OfferOutcome.NO_ANSWER, 1, 0),
-    Enqueue("general", "consultation", QUEUED_AT, frozenset({"high-01"})),
+    Enqueue("general", QUEUED_AT, frozenset({"high-01"})),
     StartTimer(MAX_WAIT_TIMER, 900 - 32),  # what is left of the wait limit at t=35
 ]
 
@@ -395,7 +409,7 @@ def test_second_offer_uses_a_new_channel_and_excludes_both_tried_seats() -> None
     call, commands = step(call, SeatLeft("c1-seat2"), 30)
     assert commands[1:] == [
         ReleaseSeat("high-02", OfferOutcome.NO_ANSWER, 2, 0),
-        Enqueue("general", "consultation", QUEUED_AT, frozenset({"high-01", "high-02"})),
+        Enqueue("general", QUEUED_AT, frozenset({"high-01", "high-02"})),
         StartTimer(MAX_WAIT_TIMER, 900 - 27),
     ]
 
@@ -406,6 +420,11 @@ def test_failed_offer_after_the_wait_limit_ends_the_call_instead_of_requeueing()
     assert commands == [
         CancelTimer(OFFER_TIMER),
         ReleaseSeat("high-01", OfferOutcome.NO_ANSWER, 1, 0),
+        Enqueue("general", QUEUED_AT, frozenset({"high-01"})),
+        Dequeue(),
+        CancelTimer(MAX_WAIT_TIMER),
+        StopHoldMusic(),
+        CreateCallbackTask(CALLBACK_QUEUE_TIMEOUT, None),
         HangUp(call.caller_channel_id),
     ]
     assert call.state is CallState.ENDED
@@ -437,13 +456,23 @@ def test_first_seat_answering_after_requeue_is_hung_up() -> None:
         pytest.param(
             queued,
             EndReason.ABANDONED_IN_QUEUE,
-            [Dequeue(), CancelTimer(MAX_WAIT_TIMER), StopPlayback("c1-p2")],
+            [
+                Dequeue(),
+                CancelTimer(MAX_WAIT_TIMER),
+                StopPlayback("c1-p2"),
+                CreateCallbackTask(CALLBACK_ABANDONED, None),
+            ],
             id="queued-during-hold-prompt",
         ),
         pytest.param(
             queued_on_hold_music,
             EndReason.ABANDONED_IN_QUEUE,
-            [Dequeue(), CancelTimer(MAX_WAIT_TIMER)],
+            [
+                Dequeue(),
+                CancelTimer(MAX_WAIT_TIMER),
+                StopHoldMusic(),
+                CreateCallbackTask(CALLBACK_ABANDONED, None),
+            ],
             id="queued-on-hold-music",
         ),
         pytest.param(
@@ -454,6 +483,7 @@ def test_first_seat_answering_after_requeue_is_hung_up() -> None:
                 CancelTimer(MAX_WAIT_TIMER),
                 HangUp(SEAT_CHANNEL),
                 ReleaseSeat("high-01", OfferOutcome.CALLER_LEFT, 1, 0),
+                CreateCallbackTask(CALLBACK_ABANDONED, None),
             ],
             id="offering",
         ),

@@ -1,4 +1,4 @@
-"""Seat selection: the pure pick for each strategy, and the router matching waiting callers."""
+"""The router: matching waiting callers to the seat board, compare-and-set, tier timers."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 
 from agents.board import SeatBoard
 from agents.model import AgentStatus, OfferOutcome, SeatState
-from routing.policy import Candidate, Strategy, pick_seat
-from routing.service import Router, WaitingCaller
+from routing.policy import PlatformKind, QueueRouting, Strategy, Tier, WaitingEntry
+from routing.service import Router
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 CONSULTATION = frozenset({"consultation"})
@@ -18,78 +18,6 @@ CONSULTATION = frozenset({"consultation"})
 
 def minutes(n: float) -> datetime:
     return T0 + timedelta(minutes=n)
-
-
-def candidate(
-    seat_id: str, occupancy: float = 0.0, idle_since: float = 0, calls: int = 0
-) -> Candidate:
-    return Candidate(seat_id, occupancy, minutes(idle_since), calls)
-
-
-# ---- pick_seat ----------------------------------------------------------------------------
-@pytest.mark.parametrize("strategy", list(Strategy), ids=str)
-def test_no_candidates_picks_nobody(strategy: Strategy) -> None:
-    assert pick_seat([], strategy) is None
-
-
-@pytest.mark.parametrize(
-    ("strategy", "candidates", "expected"),
-    [
-        pytest.param(
-            Strategy.LEAST_BUSY,
-            [candidate("a", 0.5, idle_since=-30), candidate("b", 0.1, idle_since=-1)],
-            "b",
-            id="least-busy-lowest-occupancy-wins-over-longer-idle",
-        ),
-        pytest.param(
-            Strategy.LEAST_BUSY,
-            [candidate("a", 0.2, idle_since=-1), candidate("b", 0.2, idle_since=-9)],
-            "b",
-            id="least-busy-tie-goes-to-longest-idle",
-        ),
-        pytest.param(
-            Strategy.LEAST_BUSY,
-            [candidate("b", 0.2, idle_since=-5), candidate("a", 0.2, idle_since=-5)],
-            "a",
-            id="least-busy-full-tie-goes-to-seat-id",
-        ),
-        pytest.param(
-            Strategy.LONGEST_IDLE,
-            [candidate("a", 0.0, idle_since=-1), candidate("b", 0.9, idle_since=-20)],
-            "b",
-            id="longest-idle-ignores-occupancy",
-        ),
-        pytest.param(
-            Strategy.LONGEST_IDLE,
-            [candidate("c", idle_since=-3), candidate("b", idle_since=-3)],
-            "b",
-            id="longest-idle-tie-goes-to-seat-id",
-        ),
-        pytest.param(
-            Strategy.FEWEST_CALLS,
-            [candidate("a", idle_since=-30, calls=7), candidate("b", idle_since=-1, calls=2)],
-            "b",
-            id="fewest-calls-wins-over-longer-idle",
-        ),
-        pytest.param(
-            Strategy.FEWEST_CALLS,
-            [candidate("a", idle_since=-1, calls=2), candidate("b", idle_since=-4, calls=2)],
-            "b",
-            id="fewest-calls-tie-goes-to-longest-idle",
-        ),
-        pytest.param(
-            Strategy.FEWEST_CALLS,
-            [candidate("z", idle_since=-4, calls=2), candidate("y", idle_since=-4, calls=2)],
-            "y",
-            id="fewest-calls-full-tie-goes-to-seat-id",
-        ),
-    ],
-)
-def test_pick_seat_follows_strategy_then_longest_idle_then_seat_id(
-    strategy: Strategy, candidates: list[Candidate], expected: str
-) -> None:
-    assert pick_seat(candidates, strategy) == expected
-    assert pick_seat(list(reversed(candidates)), strategy) == expected
 
 
 # ---- Router.dispatch ----------------------------------------------------------------------
@@ -105,15 +33,23 @@ class Assignments:
     def __init__(self) -> None:
         self.calls: list[tuple[str, str]] = []
 
-    async def __call__(self, call_id: str, seat_id: str) -> None:
-        self.calls.append((call_id, seat_id))
+    async def __call__(self, entry: WaitingEntry, seat_id: str) -> None:
+        self.calls.append((entry.call_id, seat_id))
+
+
+EVERYWHERE = (Tier(0, frozenset({"all"})),)
 
 
 def router_for(
     board: SeatBoard, strategy: Strategy = Strategy.LEAST_BUSY, now: datetime = T0
 ) -> tuple[Router, Assignments]:
     assigned = Assignments()
-    return Router(board, assigned, clock=lambda: now, strategy=strategy), assigned
+    queues = {
+        skill: QueueRouting(skill, skill, strategy, EVERYWHERE)
+        for skill in ("consultation", "complaint")
+    }
+    router = Router(board, assigned, lambda: now, queues, {"high": PlatformKind.HQ})
+    return router, assigned
 
 
 def waiting(
@@ -121,8 +57,8 @@ def waiting(
     queued_at: float,
     skill: str = "consultation",
     excluded: frozenset[str] = frozenset(),
-) -> WaitingCaller:
-    return WaitingCaller(call_id, "general", skill, minutes(queued_at), excluded)
+) -> WaitingEntry:
+    return WaitingEntry(call_id, skill, "high", minutes(queued_at), excluded_seats=excluded)
 
 
 async def test_oldest_caller_gets_the_only_seat_and_the_other_keeps_waiting() -> None:
@@ -308,8 +244,8 @@ async def test_removed_caller_is_not_assigned() -> None:
     router, assigned = router_for(board)
     router.enqueue(waiting("c1", queued_at=-1))
 
-    assert router.remove("c1") is True
-    assert router.remove("c1") is False
+    assert router.remove("c1") is not None
+    assert router.remove("c1") is None
     assert await router.dispatch() == 0
     assert assigned.calls == []
 

@@ -67,21 +67,6 @@ class Callbacks(Protocol):
     ) -> None: ...
 
 
-class CallbackTasksOnly:
-    """Callbacks written to the list for agents, never dialled by the switch."""
-
-    def __init__(self, store: CallStore, next_opening: Callable[[datetime], datetime]) -> None:
-        self._store = store
-        self._next_opening = next_opening
-
-    async def add(
-        self, call: m.Call, reason: str, recording_name: str | None, now: datetime
-    ) -> None:
-        due = self._next_opening(now)
-        await self._store.create_callback_task(call, reason, recording_name, now, due)
-        log.info("callback task created", reason=reason, due_at=due.isoformat())
-
-
 @dataclass
 class CallRuntime:
     call: m.Call
@@ -120,11 +105,10 @@ class CallService:
         speak: Speaker,
         look_up_case: CaseLookup = no_case_lookup,
         seats_open: Callable[[datetime], bool] = lambda _now: True,
-        next_opening: Callable[[datetime], datetime] = lambda now: now,
-        callbacks: Callbacks | None = None,
+        callbacks: Callbacks,
     ) -> None:
         self._seats_open = seats_open
-        self._callbacks = callbacks or CallbackTasksOnly(store, next_opening)
+        self._callbacks = callbacks
         self._speak = speak
         self._look_up_case = look_up_case
         self._ari = ari
@@ -242,8 +226,7 @@ class CallService:
         if call_id in self._calls:
             self._post(call_id, m.SeatAssigned(seat_id))
         else:
-            self._seats.release(seat_id, call_id, OfferOutcome.CALLER_LEFT, 0, self._clock())
-            self._router.wake()
+            self._router.release_seat(seat_id, call_id, OfferOutcome.CALLER_LEFT, 0)
 
     # ---- one task per call ---------------------------------------------------------------
     async def _run(self, runtime: CallRuntime) -> None:
@@ -488,15 +471,7 @@ class CallService:
     def _release_seat(
         self, call_id: str, seat_id: str, outcome: OfferOutcome, wrap_up_s: int
     ) -> None:
-        token = self._seats.release(seat_id, call_id, outcome, wrap_up_s, self._clock())
-        if token is not None:
-            asyncio.get_running_loop().call_later(wrap_up_s, self._end_wrap_up, seat_id, token)
-        else:
-            self._router.wake()
-
-    def _end_wrap_up(self, seat_id: str, token: int) -> None:
-        if self._seats.end_wrap_up(seat_id, token, self._clock()):
-            self._router.wake()
+        self._router.release_seat(seat_id, call_id, outcome, wrap_up_s)
 
     async def _bridge_and_record(
         self, call: m.Call, bridge_id: str, channel_ids: tuple[str, str], recording_name: str
@@ -555,8 +530,11 @@ class CallService:
         task.add_done_callback(self._background.discard)
 
     # ---- after (re)connecting ------------------------------------------------------------
-    async def resync(self, app: str) -> None:
-        """Rebuild from Asterisk and the database: events may have been lost while away."""
+    async def resync(self, app: str) -> set[str]:
+        """Rebuild from Asterisk and the database: events may have been lost while away.
+
+        Returns the ids of every channel Asterisk has now.
+        """
         channels = {channel.id: channel for channel in await self._ari.list_channels()}
         bridges = {bridge.id for bridge in await self._ari.list_bridges()}
         in_app = set((await self._ari.get_application(app)).channel_ids)
@@ -587,6 +565,7 @@ class CallService:
             channels=len(channels),
             recordings_recovered=recovered,
         )
+        return set(channels)
 
     async def _adopt(self, row: OpenCall, channels: set[str], bridges: set[str]) -> None:
         """Take over a call left open by an earlier controller process."""

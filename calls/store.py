@@ -86,28 +86,6 @@ class CallStore:
             end_reason,
         )
 
-    async def create_callback_task(
-        self,
-        call: Call,
-        reason: str,
-        recording_name: str | None,
-        at: datetime,
-        due_at: datetime,
-    ) -> None:
-        await self._pool.execute(
-            "INSERT INTO callback_tasks"
-            " (call_id, caller_number, reason, recording_name, created_at, due_at)"
-            # A message whose recording never started is still a caller to call back.
-            " VALUES ($1,$2,$3,(SELECT name FROM recordings WHERE name=$4),$5,$6)"
-            " ON CONFLICT (call_id, reason) DO NOTHING",
-            call.id,
-            call.caller_number,
-            reason,
-            recording_name,
-            at,
-            due_at,
-        )
-
     async def offer_started(
         self, call_id: str, attempt: int, seat_id: str, channel_id: str, at: datetime
     ) -> None:

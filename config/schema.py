@@ -58,6 +58,8 @@ class HotlineSection(Strict):
     app: Identifier = "hotline"
     numbers: list[Digits] = Field(default_factory=lambda: ["12368"], min_length=1)
     status_listen: str = "127.0.0.1:8368"
+    # Bearer token for the API's changes (agent status); reads need none on loopback.
+    api_token: SecretReference = SecretReference("secret:api")
 
     @field_validator("status_listen")
     @classmethod

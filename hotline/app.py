@@ -22,6 +22,8 @@ from agents.store import AgentStore
 from ari import events as ari_events
 from ari.client import AriClient
 from ari.event_stream import AriEventStream
+from callbacks.service import CallbackService, CallbackSettings
+from callbacks.store import CallbackStore
 from calls.model import MaxWaitChoice, QueuePolicy
 from calls.service import CallService, CallSettings, CaseLookup
 from calls.store import CallStore
@@ -127,6 +129,19 @@ def call_settings(config: HotlineConfig, locations: Locations) -> CallSettings:
     )
 
 
+def callback_settings(config: HotlineConfig) -> CallbackSettings:
+    carrier = next((c.name for c in config.asterisk.carriers if c.outbound), None)
+    agents = config.agents
+    return CallbackSettings(
+        carrier=carrier,
+        caller_id=config.hotline.numbers[0],
+        citizen_ring_s=agents.callback_ring_s,
+        attempts=agents.callback_attempts,
+        retry_s=agents.callback_retry_s,
+        queues={queue.id: (queue.ring_timeout_s, queue.wrap_up_s) for queue in config.queues},
+    )
+
+
 def queue_routing(config: HotlineConfig) -> dict[str, QueueRouting]:
     return {
         queue.id: QueueRouting(
@@ -193,6 +208,8 @@ class Hotline:
         configure_board(self.seats, holder.current)
         self.agents: AgentService | None = None
         self._settings = call_settings(holder.current, locations)
+        self._callback_settings = callback_settings(holder.current)
+        self.callbacks: CallbackService | None = None
         self._hours = SeatHours.from_config(holder.current.hours)
         # Calls to the hotline number reach the HQ platform first; its hours decide.
         self._hq_platform = hq_platform(holder.current)
@@ -230,7 +247,10 @@ class Hotline:
         self.seats.sync_configured(configured_seats(config), self._clock())
 
         async def assigned(entry: WaitingEntry, seat_id: str) -> None:
-            await calls.seat_assigned(entry.call_id, seat_id)
+            if callbacks.owns_entry(entry.call_id):
+                await callbacks.seat_assigned(entry.call_id, seat_id)
+            else:
+                await calls.seat_assigned(entry.call_id, seat_id)
 
         self.router = router = Router(
             self.seats, assigned, self._clock, queue_routing(config), platform_kinds(config)
@@ -255,6 +275,23 @@ class Hotline:
             config.recordings.format,
             self._clock,
         )
+
+        def next_opening(now: datetime) -> datetime:
+            return self._hours.next_opening(self._hq_platform, now)
+
+        self.callbacks = callbacks = CallbackService(
+            ari,
+            CallbackStore(pool),
+            recordings,
+            self.seats,
+            router,
+            lambda: self._callback_settings,
+            self._clock,
+            next_opening=next_opening,
+        )
+        stack.push_async_callback(callbacks.stop)
+        restored = await callbacks.restore()
+        log.info("callbacks back in line", callbacks=restored)
         self.calls = calls = CallService(
             ari,
             CallStore(pool),
@@ -266,7 +303,7 @@ class Hotline:
             speak=self._speak,
             look_up_case=self._case_lookup(pool),
             seats_open=lambda now: self._hours.is_open(self._hq_platform, now),
-            next_opening=lambda now: self._hours.next_opening(self._hq_platform, now),
+            callbacks=callbacks,
         )
         stack.push_async_callback(calls.stop)
         self.holder.on_change(self._config_changed)
@@ -277,13 +314,23 @@ class Hotline:
             seats = [seat.seat_id for seat in self.seats.seats()]
             if seats:
                 await ari.subscribe(",".join(f"deviceState:PJSIP/{seat}" for seat in seats))
-            await calls.resync(app)
+            channels = await calls.resync(app)
+            await callbacks.resync(channels)
 
         async def route_event(event: ari_events.Event) -> None:
             # Seats dialling feature codes are the agents' business; everything else is a call's.
-            if isinstance(event, ari_events.StasisStart) and event.args[:1] == ["feature"]:
-                seat_id, dialled = [*event.args[1:3], "", ""][:2]
-                agents.feature_call(event.channel.id, seat_id, dialled)
+            if isinstance(event, ari_events.StasisStart):
+                if event.args[:1] == ["feature"]:
+                    seat_id, dialled = [*event.args[1:3], "", ""][:2]
+                    agents.feature_call(event.channel.id, seat_id, dialled)
+                    return
+                if event.args[:1] in (["callback-seat"], ["callback-citizen"]):
+                    await callbacks.handle_event(event)
+                    return
+            elif isinstance(
+                event, ari_events.StasisEnd | ari_events.ChannelDestroyed
+            ) and callbacks.owns_channel(event.channel.id):
+                await callbacks.handle_event(event)
                 return
             await calls.handle_event(event)
 
@@ -300,7 +347,7 @@ class Hotline:
         await self._background(stack, router.run(), "router")
         if self._watch_config:
             await self._background(stack, self.watch_config(), "config-watch")
-        status = StatusServer(self)
+        status = StatusServer(self, self._secrets.resolve(config.hotline.api_token))
         self.status_url = await status.start(self._status_listen)
         stack.push_async_callback(status.stop)
 
@@ -342,6 +389,7 @@ class Hotline:
     def _config_changed(self, config: HotlineConfig) -> None:
         # New calls take the new menu and queues; calls under way keep the version they began with.
         self._settings = call_settings(config, self.locations)
+        self._callback_settings = callback_settings(config)
         self._hours = SeatHours.from_config(config.hours)
         self._hq_platform = hq_platform(config)
         configure_board(self.seats, config)

@@ -8,6 +8,7 @@ import json
 import os
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -300,6 +301,40 @@ async def _serve(
     return 0
 
 
+def cmd_seat(args: argparse.Namespace) -> int:
+    """Log a seat in or out, pause or resume it, through the running switch's API."""
+    config = _load_or_exit(_config_path(args.config))
+    if not any(seat.id == args.seat for seat in config.seats):
+        print(f"hotline: no seat {args.seat!r} in {args.config}", file=sys.stderr)
+        return 2
+    token = _secrets(Path(args.var_dir)).resolve(config.hotline.api_token)
+    url = args.url or f"http://{config.hotline.status_listen}"
+    body = {"action": args.action} | ({"reason": args.reason} if args.reason else {})
+    request = urllib.request.Request(  # noqa: S310 - http(s) only, built from the YAML
+        f"{url.rstrip('/')}/api/seats/{urllib.parse.quote(args.seat)}/status",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as reply:  # noqa: S310
+            seat: dict[str, Any] = json.load(reply)
+    except urllib.error.HTTPError as exc:
+        try:
+            problem = json.load(exc)
+            message = f"{problem['error']}: {problem['message']}"
+        except (ValueError, KeyError):
+            message = str(exc)
+        print(f"hotline: refused: {message}", file=sys.stderr)
+        return 1
+    except (urllib.error.URLError, OSError) as exc:
+        print(f"hotline: the controller does not answer at {url}: {exc}", file=sys.stderr)
+        return 1
+    reason = f" ({seat['pause_reason']})" if seat.get("pause_reason") else ""
+    print(f"{seat['id']}: {seat['status']}{reason}, {seat['state']}")
+    return 0
+
+
 def _config_options(parser: argparse.ArgumentParser, *, var_dir: bool = True) -> None:
     parser.add_argument("--config", help="the YAML config (default: $HOTLINE_CONFIG)")
     if var_dir:
@@ -354,6 +389,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     status.add_argument("--json", action="store_true", help="print the raw JSON")
     status.set_defaults(handler=cmd_status)
+
+    seat = commands.add_parser(
+        "seat",
+        help="log a seat in or out, pause or resume it",
+        description=(
+            "Change an agent's status through the running switch (the same as the softphone's "
+            "feature codes *21 login, *22 logout, *23 pause, *24 resume)."
+        ),
+    )
+    _config_options(seat)
+    seat.add_argument("action", choices=["login", "logout", "pause", "resume"])
+    seat.add_argument("seat", help="the seat id from the config")
+    seat.add_argument("--reason", help="why the agent pauses (one of agents.pause_reasons)")
+    seat.add_argument("--url", help="the switch's API (default: hotline.status_listen)")
+    seat.set_defaults(handler=cmd_seat)
 
     secrets = commands.add_parser("secrets", help="manage secret files")
     secrets_commands = secrets.add_subparsers(dest="secrets_command", required=True)

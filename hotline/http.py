@@ -1,15 +1,35 @@
-"""A small read-only status API on loopback: live calls and seats, for `hotline status`."""
+"""The switch's API on loopback: live calls, waiting callers and seats; agent status changes."""
 
 from __future__ import annotations
 
+import hmac
+import json
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from agents.model import Seat, StatusSource
+from agents.policy import AgentError, StatusRequest
 from hotline.logs import mask_phone
 
 if TYPE_CHECKING:
     from hotline.app import Hotline
+
+
+def seat_document(seat: Seat) -> dict[str, Any]:
+    return {
+        "id": seat.seat_id,
+        "platform": seat.platform_id,
+        "registered": seat.registered,
+        "status": seat.status.value,
+        "pause_reason": seat.pause_reason,
+        "status_since": seat.status_since.isoformat() if seat.status_since else None,
+        "state": seat.state.value,
+        "call_id": seat.call_id,
+        "since": seat.since.isoformat(),
+        "calls_answered": seat.calls_answered,
+        "consecutive_no_answers": seat.consecutive_no_answers,
+    }
 
 
 def status_document(hotline: Hotline) -> dict[str, Any]:
@@ -26,6 +46,7 @@ def status_document(hotline: Hotline) -> dict[str, Any]:
                 "ivr_node": call.ivr.node if call.ivr else None,
                 "ivr_step": call.ivr.step.value if call.ivr else None,
                 "caller": mask_phone(call.caller_number) if call.caller_number else "",
+                "home_platform": call.home_platform,
                 "queue": call.queue.queue_id if call.queue else None,
                 "seat": call.seat_id,
                 "started_at": call.started_at.isoformat(),
@@ -37,41 +58,47 @@ def status_document(hotline: Hotline) -> dict[str, Any]:
             {
                 "call_id": entry.call_id,
                 "queue": entry.queue_id,
+                "home_platform": entry.home_platform,
+                "priority": entry.priority,
                 "queued_at": entry.queued_at.isoformat(),
             }
             for entry in waiting
         ],
-        "seats": [
-            {
-                "id": seat.seat_id,
-                "platform": seat.platform_id,
-                "registered": seat.registered,
-                "status": seat.status.value,
-                "state": seat.state.value,
-                "call_id": seat.call_id,
-                "since": seat.since.isoformat(),
-                "calls_answered": seat.calls_answered,
-            }
-            for seat in hotline.seats.seats()
-        ],
+        "seats": [seat_document(seat) for seat in hotline.seats.seats()],
     }
 
 
+def _error(status: int, code: str, message: str) -> web.Response:
+    return web.json_response({"error": code, "message": message}, status=status)
+
+
+# HTTP status for each refusal code of a status change.
+_AGENT_ERROR_STATUS = {
+    "seat-not-found": 404,
+    "not-logged-in": 409,
+    "unknown-pause-reason": 422,
+}
+
+
 class StatusServer:
-    def __init__(self, hotline: Hotline) -> None:
+    def __init__(self, hotline: Hotline, api_token: str) -> None:
         self._hotline = hotline
+        self._api_token = api_token
         self._runner: web.AppRunner | None = None
 
     async def start(self, listen: str) -> str:
         host, _, port = listen.rpartition(":")
-        app = web.Application()
+        app = web.Application(client_max_size=16 * 1024)
         app.router.add_get("/api/status", self._status)
+        app.router.add_get("/api/seats", self._seats)
+        app.router.add_post("/api/seats/{seat_id}/status", self._set_status)
         app.router.add_get("/healthz", self._health)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, int(port))
         await site.start()
-        return f"http://{listen}"
+        bound = self._runner.addresses[0][1] if self._runner.addresses else port
+        return f"http://{host}:{bound}"
 
     async def stop(self) -> None:
         if self._runner:
@@ -79,6 +106,42 @@ class StatusServer:
 
     async def _status(self, _request: web.Request) -> web.Response:
         return web.json_response(status_document(self._hotline))
+
+    async def _seats(self, _request: web.Request) -> web.Response:
+        return web.json_response([seat_document(seat) for seat in self._hotline.seats.seats()])
+
+    def _authorised(self, request: web.Request) -> bool:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(
+            token.encode(), self._api_token.encode()
+        )
+
+    async def _set_status(self, request: web.Request) -> web.Response:
+        if not self._authorised(request):
+            return _error(401, "unauthorized", "an 'Authorization: Bearer <api token>' is required")
+        try:
+            body = await request.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return _error(400, "bad-json", "the body must be a JSON object")
+        if not isinstance(body, dict):
+            return _error(400, "bad-json", "the body must be a JSON object")
+        action, reason = body.get("action"), body.get("reason")
+        try:
+            wanted = StatusRequest(str(action))
+        except ValueError:
+            choices = ", ".join(r.value for r in StatusRequest)
+            return _error(422, "bad-action", f"action: must be one of {choices}, not {action!r}")
+        if reason is not None and not isinstance(reason, str):
+            return _error(422, "bad-reason", "reason: must be a string")
+        agents = self._hotline.agents
+        if agents is None:
+            return _error(503, "not-ready", "the switch is starting")
+        seat_id = request.match_info["seat_id"]
+        try:
+            seat = agents.request(seat_id, wanted, reason=reason, source=StatusSource.API)
+        except AgentError as exc:
+            return _error(_AGENT_ERROR_STATUS.get(exc.code, 409), exc.code, str(exc))
+        return web.json_response(seat_document(seat))
 
     async def _health(self, _request: web.Request) -> web.Response:
         connected = bool(self._hotline.events and self._hotline.events.connected)

@@ -23,7 +23,11 @@ from sandbox.postgres import LocalCluster
 
 def ensure_secrets(config: HotlineConfig, secrets: SecretStore) -> list[str]:
     """Generate every missing `secret:` value the config refers to; returns their names."""
-    references = [config.asterisk.ari_password, *(seat.password for seat in config.seats)]
+    references = [
+        config.asterisk.ari_password,
+        config.hotline.api_token,
+        *(seat.password for seat in config.seats),
+    ]
     if config.database.password:
         references.append(config.database.password)
     return [str(reference) for reference in references if secrets.ensure(reference)]
@@ -38,7 +42,9 @@ def asterisk_settings(config: HotlineConfig, secrets: SecretStore) -> AsteriskSe
         ari_username=config.asterisk.ari_username,
         ari_password=secrets.resolve(config.asterisk.ari_password),
         numbers=tuple(config.routed_numbers()),
-        carriers=tuple(CarrierTrunk(c.name, c.address) for c in config.asterisk.carriers),
+        carriers=tuple(
+            CarrierTrunk(c.name, c.address, c.outbound) for c in config.asterisk.carriers
+        ),
         seats=tuple(
             SeatAccount(seat.id, secrets.resolve(seat.password), seat.name) for seat in config.seats
         ),

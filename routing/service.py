@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 import structlog
 
 from agents.board import SeatBoard
+from agents.model import OfferOutcome
 from routing import policy
 from routing.policy import PlatformKind, QueueRouting, SeatCandidate, WaitingEntry
 from routing.waiting import expected_wait_s, position
@@ -71,6 +72,20 @@ class Router:
 
     def wake(self) -> None:
         self._wake.set()
+
+    def release_seat(
+        self, seat_id: str, holder: str, outcome: OfferOutcome, wrap_up_s: int
+    ) -> None:
+        """Free a seat after an offer or a call; after wrap-up it is matched again."""
+        token = self._seats.release(seat_id, holder, outcome, wrap_up_s, self._clock())
+        if token is not None:
+            asyncio.get_running_loop().call_later(wrap_up_s, self._end_wrap_up, seat_id, token)
+        else:
+            self.wake()
+
+    def _end_wrap_up(self, seat_id: str, token: int) -> None:
+        if self._seats.end_wrap_up(seat_id, token, self._clock()):
+            self.wake()
 
     # ---- what a waiting caller hears --------------------------------------------------------
     def answered(self, queue_id: str, at: datetime) -> None:

@@ -61,6 +61,7 @@ class SeatAccount:
 class CarrierTrunk:
     name: str
     address: str  # source IP (or network) that identifies the trunk
+    outbound: str | None = None  # HOST:PORT that calls out go to (callbacks); None: in only
 
     def __post_init__(self) -> None:
         _check_name("carrier name", self.name)
@@ -70,6 +71,16 @@ class CarrierTrunk:
             raise SandboxError(
                 f"carrier {self.name}: {self.address!r} is not an IP address or network"
             ) from exc
+        if self.outbound is not None:
+            host, _, port = self.outbound.rpartition(":")
+            try:
+                ipaddress.ip_address(host)
+            except ValueError as exc:
+                raise SandboxError(
+                    f"carrier {self.name}: outbound {self.outbound!r} must be IP:PORT"
+                ) from exc
+            if not port.isdigit() or not 0 < int(port) < 65536:
+                raise SandboxError(f"carrier {self.name}: outbound port {port!r} is not valid")
 
 
 @dataclass(frozen=True)
@@ -166,10 +177,28 @@ def template_values(
 ) -> dict[str, str]:
     fragments = conf_dir / "fragments"
     carrier_tmpl = (fragments / "pjsip-carrier.conf").read_text(encoding="utf-8")
+    outbound_tmpl = (fragments / "pjsip-carrier-outbound.conf").read_text(encoding="utf-8")
     seat_tmpl = (fragments / "pjsip-seat.conf").read_text(encoding="utf-8")
     number_tmpl = (fragments / "extensions-number.conf").read_text(encoding="utf-8")
     carriers = "".join(
-        render(carrier_tmpl, {"name": c.name, "address": c.address}, "pjsip-carrier.conf")
+        render(
+            carrier_tmpl,
+            {
+                "name": c.name,
+                "address": c.address,
+                "outbound_lines": f"aors = {c.name}\nsend_pai = yes\n" if c.outbound else "",
+            },
+            "pjsip-carrier.conf",
+        )
+        + (
+            render(
+                outbound_tmpl,
+                {"name": c.name, "outbound": c.outbound},
+                "pjsip-carrier-outbound.conf",
+            )
+            if c.outbound
+            else ""
+        )
         for c in settings.carriers
     )
     seats = "".join(

@@ -17,6 +17,7 @@ from tests.fakes.ari_server import FakeAri
 from tests.support import eventually, fetch
 
 CALLER = "caller-1"
+API_TOKEN = "functional-test-api-token"
 
 
 class Stack:
@@ -109,6 +110,7 @@ def make_hotline(
     secrets_dir = tmp_path / "secrets"
     secrets_dir.mkdir(exist_ok=True)
     (secrets_dir / "ari").write_text(fake.password)
+    (secrets_dir / "api").write_text(API_TOKEN)
     asterisk = config.asterisk.model_copy(update={"ari_url": fake.base_url})
     config = config.model_copy(update={"asterisk": asterisk})
     locations = Locations(tmp_path / "prompts", "/prompts", tmp_path / "spool", tmp_path / "store")

@@ -170,7 +170,13 @@ def test_hotline_numbers_go_into_stasis_and_nothing_else_is_routed(
     entry = contexts["hotline-entry"]
     assert entry[0] == "exten => s,1,Stasis(${HOTLINE_APP},inbound,${HOTLINE_NUMBER})"
     assert any('"${STASISSTATUS}" = "FAILED"' in line for line in entry)
-    assert all("Hangup()" in line for line in contexts["from-seat"])
+    # Seats reach the controller with feature codes only, under their authenticated name.
+    seat_lines = contexts["from-seat"]
+    assert not any("Dial(" in line for line in seat_lines)
+    assert seat_lines[0] == (
+        "exten => _*X.,1,Stasis(${HOTLINE_APP},feature,${CHANNEL(endpoint)},${EXTEN})"
+    )
+    assert "exten => _X!,1,Hangup()" in seat_lines
     assert "HOTLINE_APP = hotline" in contexts["globals"]
 
 

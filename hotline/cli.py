@@ -204,12 +204,19 @@ def cmd_status(args: argparse.Namespace) -> int:
             f"  {call['id']}  {call['state']:<10} caller {call['caller'] or '-':<14} "
             f"seat {call['seat'] or '-'}"
         )
-    print(f"\nWaiting: {len(document['waiting'])}")
+    print(f"\nWaiting ({len(document['waiting'])}), in the order they are served:")
+    for entry in document["waiting"]:
+        kind = "callback" if entry["call_id"].startswith("callback-") else "caller"
+        print(
+            f"  {entry['call_id']:<20} {kind:<9} queue {entry['queue']:<12} "
+            f"court {entry['home_platform'] or '-':<12} since {entry['queued_at']}"
+        )
     print("\nSeats:")
     for seat in document["seats"]:
         reach = "registered" if seat["registered"] else "unregistered"
+        status = seat["status"] + (f" ({seat['pause_reason']})" if seat["pause_reason"] else "")
         print(
-            f"  {seat['id']:<16} {seat['platform']:<12} {reach:<13} {seat['status']:<10} "
+            f"  {seat['id']:<16} {seat['platform']:<12} {reach:<13} {status:<22} "
             f"{seat['state']:<8} calls {seat['calls_answered']}"
         )
     return 0

@@ -186,7 +186,7 @@ def template_values(
             {
                 "name": c.name,
                 "address": c.address,
-                "outbound_lines": f"aors = {c.name}\nsend_pai = yes\n" if c.outbound else "",
+                "outbound_lines": f"aors = {c.name}\n" if c.outbound else "",
             },
             "pjsip-carrier.conf",
         )

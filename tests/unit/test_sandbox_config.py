@@ -59,7 +59,10 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         http_port=8099,
         ari_password=ARI_PASSWORD,
         numbers=("12368", "+8612368"),
-        carriers=(CarrierTrunk("unicom", "192.0.2.10"), CarrierTrunk("telecom", "198.51.100.0/28")),
+        carriers=(
+            CarrierTrunk("unicom", "192.0.2.10", outbound="192.0.2.10:5060"),
+            CarrierTrunk("telecom", "198.51.100.0/28"),
+        ),
         seats=(SeatAccount("1001", SEAT_PASSWORD, "张法官"), SeatAccount("1002", "pw-1002", "Li")),
     )
     dest = tmp_path_factory.mktemp("etc")
@@ -95,6 +98,23 @@ def test_every_seat_needs_digest_auth_and_holds_one_registration(
         assert aors[endpoints[seat]["aors"]]["remove_existing"] == "yes"
     assert auths["1001"]["password"] == SEAT_PASSWORD
     assert endpoints["1001"]["callerid"] == '"张法官" <1001>'
+
+
+def test_only_a_carrier_with_an_outbound_address_can_take_callbacks_out(
+    rendered: dict[str, str],
+) -> None:
+    sections = parse_conf(rendered["pjsip.conf"])
+    endpoints, aors = typed(sections, "endpoint"), typed(sections, "aor")
+    assert endpoints["unicom"]["aors"] == "unicom"
+    assert aors["unicom"]["contact"] == "sip:192.0.2.10:5060"
+    assert "aors" not in endpoints["telecom"]
+    assert "telecom" not in aors
+
+
+@pytest.mark.parametrize("outbound", ["carrier.example:5060", "192.0.2.1", "192.0.2.1:0"])
+def test_carrier_outbound_must_be_an_ip_and_port(outbound: str) -> None:
+    with pytest.raises(SandboxError, match="outbound"):
+        CarrierTrunk("unicom", "192.0.2.10", outbound=outbound)
 
 
 def test_carriers_are_identified_by_source_address_only(rendered: dict[str, str]) -> None:

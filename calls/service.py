@@ -592,7 +592,7 @@ class CallService:
                     call_id=call.id,
                     state=call.state.value,
                     seat=call.seat_id,
-                    queued_at=call.queued_at,
+                    queued_at=call.queued_at.isoformat() if call.queued_at else None,
                 )
             case _:
                 assert_never(plan)

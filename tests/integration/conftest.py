@@ -175,6 +175,7 @@ async def start_caller(
     talk_ms: int,
     number: str = "12368",
     media_port: int = 40000,
+    port: int = 5161,
 ) -> Sipp:
     return await start_sipp(
         workdir,
@@ -187,11 +188,57 @@ async def start_caller(
         "-i",
         "127.0.0.2",
         "-p",
-        "5161",
+        str(port),
         "-mi",
         "127.0.0.2",
         "-mp",
         str(media_port),
+        "-key",
+        "talk_ms",
+        str(talk_ms),
+        "-m",
+        "1",
+    )
+
+
+async def start_ivr_caller(
+    asterisk: RealAsterisk,
+    workdir: Path,
+    keys: str,
+    *,
+    talk_ms: int,
+    number: str = "12368",
+    port: int = 5161,
+    media_port: int = 40000,
+    first_ms: int = 2500,
+    gap_ms: int = 3000,
+) -> Sipp:
+    """A citizen who presses `keys` (groups split by ';') through the carrier, then talks."""
+    return await start_sipp(
+        workdir,
+        "ivr caller",
+        asterisk.sip_target,
+        "-sf",
+        str(SIPP_DIR / "ivr-caller.xml"),
+        "-s",
+        number,
+        "-i",
+        "127.0.0.2",
+        "-p",
+        str(port),
+        "-mi",
+        "127.0.0.2",
+        "-mp",
+        str(media_port),
+        "-key",
+        "keys",
+        keys,
+        "-key",
+        "first_ms",
+        str(first_ms),
+        "-key",
+        "gap_ms",
+        str(gap_ms),
         "-key",
         "talk_ms",
         str(talk_ms),
@@ -209,10 +256,14 @@ async def start_seat(
     stay_ms: int,
     media_port: int = 42000,
     hangs_up_after_ms: int | None = None,
+    answers: bool = True,
 ) -> Sipp:
-    """A registered seat; it answers every call, and hangs up first if `hangs_up_after_ms`."""
+    """A registered seat; it answers every call (unless not `answers`: it only rings), and
+    hangs up first if `hangs_up_after_ms`."""
     password = asterisk.secrets.resolve(f"secret:seat-{seat_id}")
     answering = "seat-answer.xml" if hangs_up_after_ms is None else "seat-answer-hangup.xml"
+    if not answers:
+        answering = "seat-no-answer.xml"
     talk = [] if hangs_up_after_ms is None else ["-key", "talk_ms", str(hangs_up_after_ms)]
     return await start_sipp(
         workdir,
@@ -263,3 +314,89 @@ async def seat_registered(running: Running, seat: Sipp, seat_id: str) -> None:
 
     await eventually(registered_or_gone, 15)
     assert seat.process.returncode is None, f"the seat's SIPp stopped: {seat.errors()}"
+
+
+async def unregister_seat(asterisk: RealAsterisk, workdir: Path, seat_id: str) -> None:
+    """Drop every registration of a seat, so a later test never rings a softphone that left."""
+    password = asterisk.secrets.resolve(f"secret:seat-{seat_id}")
+    sipp = await start_sipp(
+        workdir / f"unregister-{seat_id}",
+        f"unregister {seat_id}",
+        asterisk.sip_target,
+        "-sf",
+        str(SIPP_DIR / "seat-unregister.xml"),
+        "-s",
+        seat_id,
+        "-ap",
+        password,
+        "-i",
+        "127.0.0.40",
+        "-p",
+        "5179",
+        "-m",
+        "1",
+    )
+    assert await sipp.finish(15) == 0, sipp.errors()
+
+
+@contextlib.asynccontextmanager
+async def seat_phones(
+    running: Running, workdir: Path, seats: dict[str, tuple[str, bool]]
+) -> AsyncIterator[dict[str, Sipp]]:
+    """Registered seat softphones {seat id: (address, answers)}; unregistered again on exit."""
+    phones: dict[str, Sipp] = {}
+    try:
+        for index, (seat_id, (address, answers)) in enumerate(seats.items()):
+            phones[seat_id] = await start_seat(
+                running.asterisk,
+                workdir / seat_id,
+                seat_id,
+                address=address,
+                stay_ms=280_000,
+                media_port=43000 + 200 * index,
+                answers=answers,
+            )
+        for seat_id, phone in phones.items():
+            await seat_registered(running, phone, seat_id)
+        yield phones
+    finally:
+        for phone in phones.values():
+            if phone.process.returncode is None:
+                phone.process.terminate()
+                await phone.process.wait()
+        for seat_id in phones:
+            await unregister_seat(running.asterisk, workdir, seat_id)
+
+
+async def seat_dials(
+    running: Running, workdir: Path, seat_id: str, code: str, address: str
+) -> None:
+    """The agent dials a feature code on the seat's softphone (digest-authenticated INVITE)."""
+    password = running.asterisk.secrets.resolve(f"secret:seat-{seat_id}")
+    sipp = await start_sipp(
+        workdir / f"dial-{seat_id}-{code.strip('*')}",
+        f"{seat_id} dials {code}",
+        running.asterisk.sip_target,
+        "-sf",
+        str(SIPP_DIR / "seat-dial.xml"),
+        "-s",
+        code,
+        "-key",
+        "seat",
+        seat_id,
+        "-au",
+        seat_id,
+        "-ap",
+        password,
+        "-i",
+        address,
+        "-p",
+        "5171",
+        "-mi",
+        address,
+        "-mp",
+        "44500",
+        "-m",
+        "1",
+    )
+    assert await sipp.finish(20) == 0, sipp.errors()

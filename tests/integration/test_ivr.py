@@ -11,13 +11,12 @@ from cases.importer import import_cases
 from schedule.hours import SeatHours
 from store.database import create_pool
 from tests.integration.conftest import (
-    SIPP_DIR,
     RealAsterisk,
     Running,
     running_hotline,
     seat_registered,
+    start_ivr_caller,
     start_seat,
-    start_sipp,
     stored_recording,
 )
 from tests.support import ended_calls, fetch
@@ -31,37 +30,7 @@ CASES_CSV = (
 
 
 async def walk(running: Running, workdir: Path, keys: str, talk_ms: int, gap_ms: int = 3000) -> int:
-    caller = await start_sipp(
-        workdir,
-        "ivr caller",
-        running.asterisk.sip_target,
-        "-sf",
-        str(SIPP_DIR / "ivr-caller.xml"),
-        "-s",
-        "12368",
-        "-i",
-        "127.0.0.2",
-        "-p",
-        "5161",
-        "-mi",
-        "127.0.0.2",
-        "-mp",
-        "40000",
-        "-key",
-        "keys",
-        keys,
-        "-key",
-        "first_ms",
-        "2500",
-        "-key",
-        "gap_ms",
-        str(gap_ms),
-        "-key",
-        "talk_ms",
-        str(talk_ms),
-        "-m",
-        "1",
-    )
+    caller = await start_ivr_caller(running.asterisk, workdir, keys, talk_ms=talk_ms, gap_ms=gap_ms)
     code = await caller.finish(90)
     assert code == 0, caller.errors()
     return code

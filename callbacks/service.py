@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import assert_never
@@ -15,6 +15,7 @@ from agents.model import OfferOutcome, SeatState
 from ari import events as ari_events
 from ari.client import AriClient
 from ari.errors import AriError, AriNotFound
+from ari.tasks import Background, hang_up, ignore_gone
 from callbacks import model as m
 from callbacks.state import decide
 from callbacks.store import CallbackStore, NewTask, OpenTask
@@ -78,7 +79,7 @@ class CallbackService:
         self._next_opening = next_opening
         self._runtimes: dict[int, Runtime] = {}
         self._owners: dict[str, int] = {}  # channel id -> task id
-        self._background: set[asyncio.Task[None]] = set()
+        self._background = Background()
 
     # ---- the callback list ---------------------------------------------------------------
     async def add(self, call: Call, reason: str, recording_name: str | None, now: datetime) -> None:
@@ -276,10 +277,13 @@ class CallbackService:
                     await self._connect(callback, call_id, seat_channel, citizen_channel, now)
                 case m.Disconnect(call_id, ended_by):
                     # Stopped before the bridge goes, or RecordingFinished may never come.
-                    await self._ignore_gone(self._ari.stop_recording(call_id))
-                    await self._ignore_gone(self._ari.destroy_bridge(f"{call_id}-bridge"))
+                    await ignore_gone(self._ari.stop_recording(call_id))
+                    await ignore_gone(self._ari.destroy_bridge(f"{call_id}-bridge"))
                     await self._store.conversation_ended(call_id, ended_by, now)
-                    self._spawn(self._settle_recording(call_id))
+                    self._background.spawn(
+                        self._recordings.settle_when_quiet(self._ari, call_id, RECORDING_SETTLE_S),
+                        "recording settle",
+                    )
                 case m.HangUp(channel_id):
                     await self._hang_up(channel_id)
                 case m.ReleaseSeat(seat_id, outcome, wrap_up_s):
@@ -348,7 +352,7 @@ class CallbackService:
         now: datetime,
     ) -> None:
         assert callback.seat_id is not None
-        await self._ignore_gone(self._ari.stop_moh(seat_channel))
+        await ignore_gone(self._ari.stop_moh(seat_channel))
         await self._store.conversation_started(
             call_id,
             citizen_channel,
@@ -374,35 +378,8 @@ class CallbackService:
             log.error("callback recording did not start", error=str(exc))
         log.info("callback connected", seat=callback.seat_id, call_id=call_id)
 
-    async def _settle_recording(self, name: str) -> None:
-        await asyncio.sleep(RECORDING_SETTLE_S)
-        try:
-            await self._ari.get_live_recording(name)
-        except AriNotFound:
-            await self._recordings.settle(name)
-
     async def _hang_up(self, channel_id: str) -> None:
-        await self._ignore_gone(self._ari.hangup(channel_id))
-
-    @staticmethod
-    async def _ignore_gone(request: Awaitable[object]) -> None:
-        try:
-            await request
-        except AriNotFound:
-            log.debug("already gone")
-
-    def _spawn(self, work: Awaitable[object]) -> None:
-        async def guarded() -> None:
-            try:
-                await work
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("callback background work failed")
-
-        task = asyncio.create_task(guarded())
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        await hang_up(self._ari, channel_id)
 
     async def resync(self, channels: set[str]) -> None:
         """After (re)connecting: legs that went while away end; legs nobody tracks hang up."""
@@ -416,7 +393,8 @@ class CallbackService:
                     self._post(runtime.callback.task_id, m.ChannelGone(channel_id))
 
     async def stop(self) -> None:
-        tasks = [r.task for r in self._runtimes.values() if r.task] + list(self._background)
+        tasks = [r.task for r in self._runtimes.values() if r.task]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self._background.cancel()

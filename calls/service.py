@@ -15,6 +15,7 @@ from agents.model import OfferOutcome, SeatState
 from ari import events as ari_events
 from ari.client import AriClient
 from ari.errors import AriError, AriNotFound
+from ari.tasks import Background, hang_up, ignore_gone
 from calls import model as m
 from calls.recovery import CloseAsLost, Resume, plan_adoption
 from calls.state import decide
@@ -120,7 +121,7 @@ class CallService:
         self._clock = clock
         self._calls: dict[str, CallRuntime] = {}
         self._owners: dict[str, str] = {}  # channel id -> call id
-        self._background: set[asyncio.Task[None]] = set()
+        self._background = Background()
         self._stopping = False
 
     # ---- views ---------------------------------------------------------------------------
@@ -253,7 +254,12 @@ class CallService:
                 if isinstance(event, m.SeatAssigned):
                     self._release_seat(runtime.call.id, event.seat_id, OfferOutcome.CALLER_LEFT, 0)
             if runtime.call.bridge_id is not None and not self._stopping:
-                self._spawn(self._settle_recording(runtime.call.id), "recording settle")
+                self._spawn(
+                    self._recordings.settle_when_quiet(
+                        self._ari, runtime.call.id, RECORDING_SETTLE_S
+                    ),
+                    "recording settle",
+                )
             self._calls.pop(runtime.call.id, None)
             for channel_id in runtime.call.channels():
                 self._owners.pop(channel_id, None)
@@ -308,11 +314,11 @@ class CallService:
                 case m.PlayPrompts(playback_id, prompts):
                     await self._play(runtime, playback_id, prompts)
                 case m.StopPlayback(playback_id):
-                    await self._ignore_gone(self._ari.stop_playback(playback_id))
+                    await ignore_gone(self._ari.stop_playback(playback_id))
                 case m.StartHoldMusic():
                     await self._ari.start_moh(caller)
                 case m.StopHoldMusic():
-                    await self._ignore_gone(self._ari.stop_moh(caller))
+                    await ignore_gone(self._ari.stop_moh(caller))
                 case m.StartTimer(name, seconds):
                     self._start_timer(runtime, name, seconds)
                 case m.CancelTimer(name):
@@ -369,11 +375,11 @@ class CallService:
                         log.warning("bridge recording missing after reconnect; starting it")
                         await self._record_bridge(call, bridge_id, name)
                 case m.StopRecording(name):
-                    await self._ignore_gone(self._ari.stop_recording(name))
+                    await ignore_gone(self._ari.stop_recording(name))
                 case m.HangUp(channel_id):
                     await self._hang_up(channel_id)
                 case m.DestroyBridge(bridge_id):
-                    await self._ignore_gone(self._ari.destroy_bridge(bridge_id))
+                    await ignore_gone(self._ari.destroy_bridge(bridge_id))
                 case _:
                     assert_never(command)
         except AriNotFound:
@@ -497,37 +503,11 @@ class CallService:
             # after a lost link the resync tries again.
             log.error("bridge recording did not start", bridge=bridge_id, error=str(exc))
 
-    async def _settle_recording(self, name: str) -> None:
-        await asyncio.sleep(RECORDING_SETTLE_S)
-        try:
-            await self._ari.get_live_recording(name)
-        except AriNotFound:
-            await self._recordings.settle(name)
-        else:
-            log.debug("recording still live", recording=name)
-
     async def _hang_up(self, channel_id: str) -> None:
-        await self._ignore_gone(self._ari.hangup(channel_id))
-
-    @staticmethod
-    async def _ignore_gone(request: Awaitable[object]) -> None:
-        try:
-            await request
-        except AriNotFound:
-            log.debug("already gone")
+        await hang_up(self._ari, channel_id)
 
     def _spawn(self, work: Awaitable[object], what: str) -> None:
-        async def guarded() -> None:
-            try:
-                await work
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("background work failed", work=what)
-
-        task = asyncio.create_task(guarded())
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        self._background.spawn(work, what)
 
     # ---- after (re)connecting ------------------------------------------------------------
     async def resync(self, app: str) -> set[str]:
@@ -604,7 +584,4 @@ class CallService:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        background = list(self._background)
-        for task in background:
-            task.cancel()
-        await asyncio.gather(*background, return_exceptions=True)
+        await self._background.cancel()

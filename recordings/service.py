@@ -11,6 +11,8 @@ from pathlib import Path
 
 import structlog
 
+from ari.client import AriClient
+from ari.errors import AriNotFound
 from recordings.store import RecordingStore
 
 log = structlog.get_logger(__name__)
@@ -39,6 +41,16 @@ class RecordingService:
         self._store_dir = store_dir
         self.format = file_format
         self._clock = clock
+
+    async def settle_when_quiet(self, ari: AriClient, name: str, delay_s: float) -> None:
+        """After a bridged call: if Asterisk never reported the recording's end, file it."""
+        await asyncio.sleep(delay_s)
+        try:
+            await ari.get_live_recording(name)
+        except AriNotFound:
+            await self.settle(name)
+        else:
+            log.debug("recording still live", recording=name)
 
     async def started(self, name: str, call_id: str, target_id: str, kind: str = "call") -> None:
         await self._store.started(name, call_id, target_id, self.format, self._clock(), kind)

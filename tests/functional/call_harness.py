@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import wave
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -122,6 +124,25 @@ def make_hotline(
     return Hotline(
         holder, SecretStore(secrets_dir), database, locations, status_listen="127.0.0.1:0"
     )
+
+
+@contextlib.asynccontextmanager
+async def stack_with(
+    fake: FakeAri, database: dict[str, Any], config: HotlineConfig, tmp_path: Path
+) -> AsyncIterator[Stack]:
+    """A controller on a config of the test's own, with no seat reachable yet."""
+    async with make_hotline(fake, database, config, tmp_path) as hotline:
+        await hotline.wait_ready(5)
+        hotline.seats.set_registered("high-01", False)
+        yield Stack(fake, hotline, database, tmp_path / "spool")
+
+
+async def caller_waits(stack: Stack, channel_id: str = CALLER) -> str:
+    """A caller presses 0 and is in the queue, hold prompt playing; returns the call id."""
+    call_id = await stack.caller_arrives(channel_id)
+    await stack.press("0", channel_id)
+    await eventually(lambda: stack.requests("POST", f"/channels/{channel_id}/play/{call_id}-p2"))
+    return call_id
 
 
 def write_wav(path: Path, seconds: float) -> None:

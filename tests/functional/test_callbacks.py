@@ -7,7 +7,7 @@ from typing import Any
 
 from config.schema import HotlineConfig
 from tests.fakes.ari_server import FakeAri
-from tests.functional.call_harness import CALLER, Stack, eventually_rows, make_hotline
+from tests.functional.call_harness import CALLER, Stack, caller_waits, eventually_rows, stack_with
 from tests.support import eventually
 
 CITIZEN_NUMBER = "13912345678"
@@ -96,15 +96,10 @@ async def test_abandoned_caller_is_put_on_the_callback_list_after_the_lines_live
     # Every caller who hangs up in the queue counts as abandoned here (threshold 0 s).
     agents = test_config.agents.model_copy(update={"abandoned_callback_after_s": 0})
     config = test_config.model_copy(update={"agents": agents})
-    async with make_hotline(fake, database, config, tmp_path) as hotline:
-        await hotline.wait_ready(5)
-        stack = Stack(fake, hotline, database, tmp_path / "spool")
-        hotline.seats.set_registered("high-01", False)
-        call_id = await stack.caller_arrives()
-        await stack.press("0")
-        await eventually(lambda: stack.requests("POST", f"/channels/{CALLER}/play/{call_id}-p2"))
-        await stack.caller_arrives("caller-2")
-        await stack.press("0", "caller-2")
+    async with stack_with(fake, database, config, tmp_path) as stack:
+        hotline = stack.hotline
+        call_id = await caller_waits(stack)
+        await caller_waits(stack, "caller-2")
         await stack.hang_up(CALLER)
 
         row = await stack.ended_row(call_id)

@@ -168,6 +168,28 @@ async def start_sipp(workdir: Path, name: str, *args: str) -> Sipp:
     return Sipp(process, name, workdir)
 
 
+async def start_citizen(
+    asterisk: RealAsterisk,
+    workdir: Path,
+    scenario: str,
+    *keys: str,
+    number: str,
+    port: int,
+    media_port: int,
+) -> Sipp:
+    """A citizen's phone calling through the carrier trunk (identified by 127.0.0.2)."""
+    return await start_sipp(
+        workdir,
+        scenario.removesuffix(".xml"),
+        asterisk.sip_target,
+        *("-sf", str(SIPP_DIR / scenario), "-s", number),
+        *("-i", "127.0.0.2", "-p", str(port), "-mi", "127.0.0.2", "-mp", str(media_port)),
+        *keys,
+        "-m",
+        "1",
+    )
+
+
 async def start_caller(
     asterisk: RealAsterisk,
     workdir: Path,
@@ -177,27 +199,15 @@ async def start_caller(
     media_port: int = 40000,
     port: int = 5161,
 ) -> Sipp:
-    return await start_sipp(
+    """A citizen who presses 0 during the greeting, then talks for `talk_ms`."""
+    return await start_citizen(
+        asterisk,
         workdir,
-        "caller",
-        asterisk.sip_target,
-        "-sf",
-        str(SIPP_DIR / "caller.xml"),
-        "-s",
-        number,
-        "-i",
-        "127.0.0.2",
-        "-p",
-        str(port),
-        "-mi",
-        "127.0.0.2",
-        "-mp",
-        str(media_port),
-        "-key",
-        "talk_ms",
-        str(talk_ms),
-        "-m",
-        "1",
+        "caller.xml",
+        *("-key", "talk_ms", str(talk_ms)),
+        number=number,
+        port=port,
+        media_port=media_port,
     )
 
 
@@ -214,36 +224,15 @@ async def start_ivr_caller(
     gap_ms: int = 3000,
 ) -> Sipp:
     """A citizen who presses `keys` (groups split by ';') through the carrier, then talks."""
-    return await start_sipp(
+    return await start_citizen(
+        asterisk,
         workdir,
-        "ivr caller",
-        asterisk.sip_target,
-        "-sf",
-        str(SIPP_DIR / "ivr-caller.xml"),
-        "-s",
-        number,
-        "-i",
-        "127.0.0.2",
-        "-p",
-        str(port),
-        "-mi",
-        "127.0.0.2",
-        "-mp",
-        str(media_port),
-        "-key",
-        "keys",
-        keys,
-        "-key",
-        "first_ms",
-        str(first_ms),
-        "-key",
-        "gap_ms",
-        str(gap_ms),
-        "-key",
-        "talk_ms",
-        str(talk_ms),
-        "-m",
-        "1",
+        "ivr-caller.xml",
+        *("-key", "keys", keys, "-key", "first_ms", str(first_ms)),
+        *("-key", "gap_ms", str(gap_ms), "-key", "talk_ms", str(talk_ms)),
+        number=number,
+        port=port,
+        media_port=media_port,
     )
 
 
@@ -316,27 +305,35 @@ async def seat_registered(running: Running, seat: Sipp, seat_id: str) -> None:
     assert seat.process.returncode is None, f"the seat's SIPp stopped: {seat.errors()}"
 
 
-async def unregister_seat(asterisk: RealAsterisk, workdir: Path, seat_id: str) -> None:
-    """Drop every registration of a seat, so a later test never rings a softphone that left."""
+async def run_as_seat(
+    asterisk: RealAsterisk, workdir: Path, seat_id: str, scenario: str, *args: str
+) -> None:
+    """One SIPp run of `scenario` that authenticates as the seat (digest), to its end."""
     password = asterisk.secrets.resolve(f"secret:seat-{seat_id}")
     sipp = await start_sipp(
-        workdir / f"unregister-{seat_id}",
-        f"unregister {seat_id}",
+        workdir,
+        f"{seat_id} {scenario}",
         asterisk.sip_target,
         "-sf",
-        str(SIPP_DIR / "seat-unregister.xml"),
-        "-s",
-        seat_id,
+        str(SIPP_DIR / scenario),
         "-ap",
         password,
-        "-i",
-        "127.0.0.40",
-        "-p",
-        "5179",
+        *args,
         "-m",
         "1",
     )
-    assert await sipp.finish(15) == 0, sipp.errors()
+    assert await sipp.finish(20) == 0, sipp.errors()
+
+
+async def unregister_seat(asterisk: RealAsterisk, workdir: Path, seat_id: str) -> None:
+    """Drop every registration of a seat, so a later test never rings a softphone that left."""
+    await run_as_seat(
+        asterisk,
+        workdir / f"unregister-{seat_id}",
+        seat_id,
+        "seat-unregister.xml",
+        *("-s", seat_id, "-i", "127.0.0.40", "-p", "5179"),
+    )
 
 
 @contextlib.asynccontextmanager
@@ -372,31 +369,11 @@ async def seat_dials(
     running: Running, workdir: Path, seat_id: str, code: str, address: str
 ) -> None:
     """The agent dials a feature code on the seat's softphone (digest-authenticated INVITE)."""
-    password = running.asterisk.secrets.resolve(f"secret:seat-{seat_id}")
-    sipp = await start_sipp(
+    await run_as_seat(
+        running.asterisk,
         workdir / f"dial-{seat_id}-{code.strip('*')}",
-        f"{seat_id} dials {code}",
-        running.asterisk.sip_target,
-        "-sf",
-        str(SIPP_DIR / "seat-dial.xml"),
-        "-s",
-        code,
-        "-key",
-        "seat",
         seat_id,
-        "-au",
-        seat_id,
-        "-ap",
-        password,
-        "-i",
-        address,
-        "-p",
-        "5171",
-        "-mi",
-        address,
-        "-mp",
-        "44500",
-        "-m",
-        "1",
+        "seat-dial.xml",
+        *("-s", code, "-key", "seat", seat_id, "-au", seat_id),
+        *("-i", address, "-p", "5171", "-mi", address, "-mp", "44500"),
     )
-    assert await sipp.finish(20) == 0, sipp.errors()

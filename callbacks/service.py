@@ -18,7 +18,7 @@ from ari.errors import AriError, AriNotFound
 from ari.tasks import Background, hang_up, ignore_gone
 from callbacks import model as m
 from callbacks.state import decide
-from callbacks.store import CallbackStore, NewTask, OpenTask
+from callbacks.store import CallbackFigures, CallbackStore, NewTask, OpenTask
 from calls.model import CALLBACK_ABANDONED, CALLBACK_QUEUE_TIMEOUT, CALLBACK_QUEUED, Call
 from recordings.service import RecordingService
 from routing.policy import WaitingEntry
@@ -132,6 +132,9 @@ class CallbackService:
                 not_before,
             )
         )
+
+    async def figures(self, since: datetime, until: datetime) -> CallbackFigures:
+        return await self._store.figures(since, until)
 
     async def restore(self) -> int:
         """Open callbacks from the database back into the line (after a start or restart)."""

@@ -204,6 +204,13 @@ def cmd_status(args: argparse.Namespace) -> int:
             f"  {call['id']}  {call['state']:<10} caller {call['caller'] or '-':<14} "
             f"seat {call['seat'] or '-'}"
         )
+    today = document.get("callbacks_today") or {}
+    if "open" in today:
+        rate = today["callback_rate"]
+        print(
+            f"\nCallbacks today: {today['open']} open; abandoned {today['abandoned']}, reached "
+            f"back {today['abandoned_reached']} (回拨率 {'-' if rate is None else f'{rate:.0%}'})"
+        )
     print(f"\nWaiting ({len(document['waiting'])}), in the order they are served:")
     for entry in document["waiting"]:
         kind = "callback" if entry["call_id"].startswith("callback-") else "caller"

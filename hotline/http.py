@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hmac
 import json
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import asyncpg
 from aiohttp import web
 
 from agents.model import Seat, StatusSource
@@ -105,7 +107,28 @@ class StatusServer:
             await self._runner.cleanup()
 
     async def _status(self, _request: web.Request) -> web.Response:
-        return web.json_response(status_document(self._hotline))
+        document = status_document(self._hotline)
+        document["callbacks_today"] = await self._callbacks_today()
+        return web.json_response(document)
+
+    async def _callbacks_today(self) -> dict[str, Any] | None:
+        """Today's callback list in the court's time zone: abandoned, reached back, the rate."""
+        callbacks = self._hotline.callbacks
+        if callbacks is None:
+            return None
+        zone = self._hotline.holder.current.hours.zone
+        now = datetime.now(zone)
+        midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        try:
+            figures = await callbacks.figures(midnight, midnight + timedelta(days=1))
+        except (OSError, asyncpg.PostgresError) as exc:
+            return {"error": f"the database did not answer: {exc}"}
+        return {
+            "abandoned": figures.abandoned,
+            "abandoned_reached": figures.abandoned_reached,
+            "callback_rate": figures.callback_rate,
+            "open": figures.open,
+        }
 
     async def _seats(self, _request: web.Request) -> web.Response:
         return web.json_response([seat_document(seat) for seat in self._hotline.seats.seats()])

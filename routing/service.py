@@ -144,7 +144,9 @@ class Router:
             entry = self._waiting.get(assignment.call_id)
             if entry is None or not self._seats.try_reserve(assignment.seat_id, entry.call_id, now):
                 # Losing the race for a seat is normal: the next match finds another.
-                log.debug("seat reservation lost", seat=assignment.seat_id, call_id=entry)
+                log.debug(
+                    "seat reservation lost", seat=assignment.seat_id, call_id=assignment.call_id
+                )
                 continue
             del self._waiting[entry.call_id]
             self._last_order[assignment.queue_id] = assignment.seat_order

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from config.schema import HotlineConfig
+from schedule.hours import SeatHours
 from tests.fakes.ari_server import FakeAri
 from tests.functional.call_harness import CALLER, Stack, caller_waits, eventually_rows, stack_with
 from tests.support import eventually
@@ -110,3 +114,41 @@ async def test_abandoned_caller_is_put_on_the_callback_list_after_the_lines_live
         waiting = [entry.call_id for entry in hotline.router.waiting()]
         live = next(c.id for c in hotline.calls.live_calls()) if hotline.calls else ""
         assert waiting == [live, f"callback-{task['id']}"], "callers still on the line go first"
+
+
+async def test_callback_rate_counts_abandoned_callers_reached_back(
+    fake: FakeAri,
+    database: dict[str, Any],
+    test_config: HotlineConfig,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Seats are open whatever the hour: abandoned callers are dialled back right away.
+    monkeypatch.setattr(SeatHours, "next_opening", lambda _self, _platform, moment: moment)
+    agents = test_config.agents.model_copy(update={"abandoned_callback_after_s": 0})
+    config = test_config.model_copy(update={"agents": agents})
+    async with stack_with(fake, database, config, tmp_path) as stack:
+        for channel_id in ("caller-1", "caller-2"):
+            await caller_waits(stack, channel_id)
+            await stack.hang_up(channel_id)
+        await eventually_rows(stack, "SELECT count(*) FROM callback_tasks HAVING count(*) = 2")
+        callbacks = stack.hotline.callbacks
+        assert callbacks is not None and stack.hotline.router is not None
+
+        # One seat comes back: the first abandoned caller is reached, then the seat leaves.
+        stack.hotline.seats.set_registered("high-01", True)
+        stack.hotline.router.wake()
+        [seat_leg] = await originated(stack, 1)
+        entry = seat_leg["appArgs"].split(",")[1]
+        await answer(stack, seat_leg["channelId"], "callback-seat", entry)
+        citizen_leg = (await originated(stack, 2))[1]
+        await answer(stack, citizen_leg["channelId"], "callback-citizen", entry)
+        await eventually(lambda: stack.fake.bridges.get(f"{entry}-call1-bridge"))
+        stack.hotline.seats.set_registered("high-01", False)
+        await stack.hang_up(seat_leg["channelId"])
+        await eventually_rows(stack, "SELECT * FROM callback_tasks WHERE outcome='reached'")
+
+        now = datetime.now(UTC)
+        figures = await callbacks.figures(now - timedelta(hours=1), now + timedelta(hours=1))
+    assert (figures.abandoned, figures.abandoned_reached, figures.open) == (2, 1, 1)
+    assert figures.callback_rate == 0.5

@@ -263,6 +263,12 @@ async def test_caller_who_gives_up_after_waiting_lands_on_the_callback_list(
     assert [w.call_id for w in running.hotline.router.waiting()] == [f"callback-{task['id']}"]
     status = await _status(running)
     assert status["waiting"][0]["call_id"] == f"callback-{task['id']}"
+    assert status["callbacks_today"] == {
+        "abandoned": 1,
+        "abandoned_reached": 0,
+        "callback_rate": 0.0,
+        "open": 1,
+    }
 
 
 async def eventually_rows(running: Running, query: str, seconds: float) -> list[Any]:

@@ -309,3 +309,48 @@ def test_next_change_is_the_soonest_tier_opening_or_callback_due() -> None:
     assert next_change(waiting, QUEUES, T0) == s(7)
     assert next_change(waiting, QUEUES, s(8)) == s(15)
     assert next_change(waiting, QUEUES, s(100)) is None
+
+
+def test_match_is_work_conserving_on_random_lines_and_boards() -> None:
+    """After a match no caller still waits while a seat they may have is free (seeded cases)."""
+    import random
+
+    rng = random.Random(12368)
+    platforms = list(PLATFORMS)
+    skills = ["consultation", "complaint"]
+    for _case in range(300):
+        now = s(rng.uniform(0, 90))
+        seats = [
+            seat(
+                f"seat-{n}",
+                platform=rng.choice(platforms),
+                occupancy=rng.random(),
+                idle_since=-rng.uniform(0, 600),
+                calls=rng.randrange(10),
+                order=n,
+                skills=frozenset(rng.sample(skills, rng.randint(1, 2))),
+            )
+            for n in range(rng.randint(0, 6))
+        ]
+        waiting = [
+            caller(
+                f"c{n}",
+                queued_at=rng.uniform(-60, 0) + (now - T0).total_seconds(),
+                home=rng.choice(platforms),
+                queue=rng.choice(list(QUEUES)),
+                priority=rng.randint(0, 1),
+            )
+            for n in range(rng.randint(0, 6))
+        ]
+        result = match(waiting, seats, QUEUES, PLATFORMS, now)
+        taken = {a.seat_id for a in result}
+        served = {a.call_id for a in result}
+        assert len(taken) == len(result), "a seat was given twice"
+        free = [candidate for candidate in seats if candidate.seat_id not in taken]
+        for entry in waiting:
+            if entry.call_id in served:
+                continue
+            queue = QUEUES[entry.queue_id]
+            allowed = set().union(*open_tiers(entry, queue, PLATFORMS, now))
+            eligible = [c for c in free if c.platform_id in allowed and queue.skill in c.skills]
+            assert not eligible, f"{entry.call_id} waits while {eligible[0].seat_id} is free"

@@ -204,7 +204,10 @@ def _read_rows(
 
 
 def _number(text: str, *, minimum: float, inclusive: bool = True) -> float:
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
     if not math.isfinite(value) or value < minimum or (not inclusive and value == minimum):
         bound = f">= {minimum:g}" if inclusive else f"> {minimum:g}"
         raise ValueError(f"must be a number {bound}, not {text!r}")

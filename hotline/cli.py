@@ -303,7 +303,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             seed=args.seed,
             max_calls=args.max_calls,
         )
-        runs = plan(config, options)
+        against = [(Path(file).stem, _load_or_exit(Path(file))) for file in args.against]
+        if len({name for name, _ in against}) < len(against) or "current" in dict(against):
+            against = [(f"changed-{n}", yaml) for n, (_, yaml) in enumerate(against, 1)]
+        runs = plan(config, options, against)
     except InputFileError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -571,7 +574,8 @@ def build_parser() -> argparse.ArgumentParser:
             "--rates config/examples/beijing-rates.csv \\\n"
             "      --strategy least_busy --strategy longest_idle --pooling tiers --pooling none\n"
             "  hotline simulate --config config/examples/beijing.yaml "
-            "--arrivals config/examples/beijing-arrivals.csv"
+            "--arrivals config/examples/beijing-arrivals.csv\n"
+            "  hotline simulate --config config/examples/beijing.yaml --against proposed.yaml"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -646,6 +650,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="CSV time,court,queue,handle_s,patience_s of real calls, instead of generated ones",
     )
     routing = simulating.add_argument_group("routing variants (each combination is one run)")
+    routing.add_argument(
+        "--against",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a changed copy of the YAML (tiers, strategy, seats...) to run on the same callers",
+    )
     routing.add_argument(
         "--strategy",
         action="append",

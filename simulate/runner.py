@@ -55,10 +55,15 @@ class Pooling(enum.StrEnum):
 class Variant:
     strategy: Strategy | None  # None: each queue's own strategy
     pooling: Pooling
+    config: str | None = None  # which YAML, when a changed copy is compared with the current one
 
     @property
     def label(self) -> str:
-        return f"{self.strategy.value if self.strategy else 'configured'}/{self.pooling.value}"
+        routing = f"{self.strategy.value if self.strategy else 'configured'}/{self.pooling.value}"
+        if self.config is None:
+            return routing
+        as_written = self.strategy is None and self.pooling is Pooling.TIERS
+        return self.config if as_written else f"{self.config}: {routing}"
 
 
 @dataclass(frozen=True)
@@ -162,18 +167,32 @@ def home_resolver(config: HotlineConfig) -> Callable[[str], str | None]:
     return resolve
 
 
-def plan(config: HotlineConfig, options: Options) -> Plan:
-    """Check the options against the config and lay out the runs; raises SimulationError."""
+def plan(
+    config: HotlineConfig,
+    options: Options,
+    against: Sequence[tuple[str, HotlineConfig]] = (),
+) -> Plan:
+    """Check the options against the config and lay out the runs; raises SimulationError.
+
+    `against` holds changed copies of the YAML (name, config): each is run too, on the callers
+    generated from `config`, so a routing change is judged on the very same calls.
+    """
     _check_numbers(options)
     if not config.seats:
         raise SimulationError("--config", "the config has no seats to simulate")
-    variants = [
-        Variant(strategy, pooling)
-        for strategy in (options.strategies or (None,))
-        for pooling in (options.poolings or (Pooling.TIERS,))
-    ]
+    configs: list[tuple[str | None, HotlineConfig]] = [(None, config)]
+    if against:
+        configs = [("current", config), *against]
+        for name, changed in against:
+            _check_comparable(config, name, changed)
     setups = [
-        (variant, setup_for(config, variant, options.service_level_s)) for variant in variants
+        (variant, setup_for(yaml, variant, options.service_level_s))
+        for name, yaml in configs
+        for variant in (
+            Variant(strategy, pooling, name)
+            for strategy in (options.strategies or (None,))
+            for pooling in (options.poolings or (Pooling.TIERS,))
+        )
     ]
     hours = config.hours
     calendar = WorkdayCalendar.from_config(hours.calendar, hours.zone)
@@ -224,6 +243,23 @@ def run(
             session.run(plan.arrivals(index), opening.length_s)
         results.append((variant, tally))
     return results
+
+
+def _check_comparable(current: HotlineConfig, name: str, changed: HotlineConfig) -> None:
+    """The current config's callers must be routable by the changed one."""
+    for kind, have, want in (
+        ("platform", {p.id for p in changed.platforms}, [p.id for p in current.platforms]),
+        ("queue", {q.id for q in changed.queues}, [q.id for q in current.queues]),
+    ):
+        missing = [item for item in want if item not in have]
+        if missing:
+            raise SimulationError(
+                "--against",
+                f"{name} has no {kind} {', '.join(missing)}: the current config's callers "
+                "could not be routed by it",
+            )
+    if not changed.seats:
+        raise SimulationError("--against", f"{name} has no seats to simulate")
 
 
 def _check_numbers(options: Options) -> None:

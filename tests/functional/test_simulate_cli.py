@@ -6,6 +6,9 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from tests.conftest import REPO
 
@@ -86,3 +89,36 @@ def test_an_unknown_strategy_is_refused_by_the_parser() -> None:
 
     assert done.returncode == 2
     assert "--strategy: invalid choice: 'fastest'" in done.stderr
+
+
+def changed_copy(tmp_path: Path, **consultation: Any) -> Path:
+    """The example YAML with settings of its consultation queue replaced."""
+    document = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    queue = next(q for q in document["queues"] if q["id"] == "consultation")
+    queue.update(consultation)
+    changed = tmp_path / "proposed.yaml"
+    changed.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    return changed
+
+
+def test_a_changed_copy_of_the_yaml_is_compared_with_the_current_one(tmp_path: Path) -> None:
+    tiers = [{"after_s": 0, "platforms": ["home"]}, {"after_s": 5, "platforms": ["all"]}]
+    proposed = changed_copy(tmp_path, tiers=tiers)
+
+    done = simulate("--days", "1", "--against", str(proposed), "--json")
+
+    assert done.returncode == 0, done.stderr
+    current, changed = json.loads(done.stdout)
+    assert (current["variant"], changed["variant"]) == ("current", "proposed")
+    assert changed["platforms"][-1]["offered"] == current["platforms"][-1]["offered"]
+    assert changed["platforms"][-1]["service_level"] > current["platforms"][-1]["service_level"]
+
+
+def test_a_broken_changed_copy_is_reported_like_check_config(tmp_path: Path) -> None:
+    broken = changed_copy(tmp_path, strategy="fastest")
+
+    done = simulate("--against", str(broken))
+
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"{broken}:")
+    assert ".strategy" in done.stderr

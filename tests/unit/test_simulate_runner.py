@@ -366,3 +366,46 @@ def test_compare_puts_the_variants_side_by_side(small: HotlineConfig) -> None:
     assert any(line.startswith("answered in 20 s") for line in lines)
     assert any("A = configured/tiers, B = configured/none" in line for line in lines)
     assert lines[-1].startswith("all")
+
+
+def changed_tiers(config: HotlineConfig, overflow_after_s: int) -> HotlineConfig:
+    queues = [
+        queue.model_copy(
+            update={
+                "tiers": [
+                    queue.tiers[0].model_copy(),
+                    queue.tiers[0].model_copy(
+                        update={"after_s": overflow_after_s, "platforms": ["all"]}
+                    ),
+                ]
+            }
+        )
+        for queue in config.queues
+    ]
+    return config.model_copy(update={"queues": queues})
+
+
+def test_a_changed_copy_of_the_yaml_runs_on_the_same_callers(beijing: HotlineConfig) -> None:
+    proposed = changed_tiers(beijing, 5)
+    options = Options(days=1, rates_file=RATES)
+
+    the_plan = plan(beijing, options, [("proposed", proposed)])
+    (_, current), (_, changed) = run(the_plan)
+
+    assert [variant.label for variant, _ in the_plan.variants] == ["current", "proposed"]
+    assert [
+        tier.after_s for tier in the_plan.variants[1][1].queues["consultation"].routing.tiers
+    ] == [0, 5]
+    assert current.overall().offered == changed.overall().offered
+    assert current.courts.keys() == changed.courts.keys()
+    # Overflow to every seat after 5 s instead of HQ at 20 s and all at 45 s.
+    assert (changed.overall().service_level or 0) > (current.overall().service_level or 0) + 0.2
+
+
+def test_a_changed_copy_missing_a_court_or_queue_is_refused(beijing: HotlineConfig) -> None:
+    without_yanqing = beijing.model_copy(
+        update={"platforms": [p for p in beijing.platforms if p.id != "yanqing"]}
+    )
+
+    with pytest.raises(SimulationError, match=r"^--against: smaller has no platform yanqing"):
+        plan(beijing, Options(days=1), [("smaller", without_yanqing)])

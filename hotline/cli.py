@@ -346,7 +346,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     else:
         print("\n".join(compare(labelled, options.service_level_s)))
     print()
-    print("\n".join(wrapped(footnotes(options.service_level_s))), flush=True)
+    notes = footnotes(options.service_level_s, side_by_side=len(labelled) > 1)
+    print("\n".join(wrapped(notes)), flush=True)
     seconds = time.monotonic() - started
     print(f"{len(results)} run(s) simulated in {seconds:.1f} s", file=sys.stderr)
     return 0

@@ -147,7 +147,13 @@ def wrapped(lines: Sequence[str], indent: str = "  ") -> list[str]:
     ]
 
 
-def footnotes(service_level_s: float) -> list[str]:
+def footnotes(service_level_s: float, *, side_by_side: bool = False) -> list[str]:
+    courts = (
+        "calls are counted under their court (home platform), wherever they were answered"
+        if side_by_side
+        else "calls are counted under their court (home platform); taken: calls the platform's "
+        "own seats answered, for any court"
+    )
     return [
         "tiers: answered from the queue's first / second / ... tier (with pooling none or all "
         "there is one tier)",
@@ -155,8 +161,7 @@ def footnotes(service_level_s: float) -> list[str]:
         "every offered call (abandoned and timed-out calls count as missed)",
         "wait: mean wait of the answered calls; abandoned: hung up while waiting, over offered; "
         "timed out: taken out of line at the queue's max_wait_s (callback list)",
-        "calls are counted under their court (home platform); taken: calls the platform's own "
-        "seats answered, for any court",
+        courts,
         "occupancy: talk plus wrap-up over logged-in time per seat, mean over the platform's "
         "seats; spread: standard deviation (percentage points) and min–max across them",
     ]

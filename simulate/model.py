@@ -234,7 +234,7 @@ _GIVE_UP = 2
 _TIER_OPENS = 3
 
 Progress = Callable[[int], None]
-PROGRESS_EVERY = 5_000  # arrivals between two progress reports
+PROGRESS_EVERY = 1_000  # arrivals between two progress reports
 
 
 def ticks(seconds: float) -> int:
@@ -296,6 +296,8 @@ class Session:
                 self._handle(latest, kind, key)
             handled += 1
         self._close(ticks(length_s))
+        if self._progress is not None and self._calls % PROGRESS_EVERY:
+            self._progress(self._calls % PROGRESS_EVERY)
         self._tally.sessions += 1
         self._tally.events += handled
 

@@ -340,8 +340,9 @@ def _generated_plan(
     load = mean_rate * (handle.mean_s + wrap_up) / 3600
     mix = ", ".join(f"{q} {w / weight:.0%}" for q, w in queue_mix.items())
     first, last = sessions[0].start.date(), sessions[-1].start.date()
+    period = f"1 working day, {first}" if days == 1 else f"{days} working days, {first} … {last}"
     description = [
-        f"{days} working day(s) {first} … {last}, seats open "
+        f"{period}; seats open "
         f"{', '.join(window.label() for window in windows)}; seed {options.seed}",
         f"callers: Poisson, {source}; queues: {mix}",
         f"offered load {load:.1f} Erl on {len(config.seats)} seats "

@@ -244,3 +244,13 @@ def test_seat_ledger_window_sums_equal_the_live_seat_boards() -> None:
 def test_arrivals_out_of_time_order_are_refused() -> None:
     with pytest.raises(ValueError, match="out of time order"):
         simulate(setup({"cy-1": "chaoyang"}), call(100, 10), call(50, 10))
+
+
+def test_progress_counts_every_arrival_of_the_session() -> None:
+    reported: list[int] = []
+    arrivals = [call(n * 0.5, 0.1) for n in range(2_500)]
+    tally = Tally()
+
+    Session(setup({"cy-1": "chaoyang"}), T0, tally, reported.append).run(arrivals, 3600)
+
+    assert reported == [1_000, 1_000, 500]

@@ -270,7 +270,6 @@ class Session:
         self._queue_of: dict[str, str] = {}  # seat id -> the queue of the call it holds
         self._events: list[tuple[int, int, int, str]] = []
         self._sequence = 0
-        self._tier_moments: set[int] = set()
         self._window = ticks(setup.occupancy_window_s)
         self._in_time = ticks(setup.service_level_s)
         self._calls = 0
@@ -334,6 +333,7 @@ class Session:
         if self._progress is not None and self._calls % PROGRESS_EVERY == 0:
             self._progress(PROGRESS_EVERY)
         self._dispatch(now)
+        self._schedule_tier(call_id, now)
 
     def _handle(self, now: int, kind: int, key: str) -> None:
         if kind == _CALL_END:
@@ -355,9 +355,9 @@ class Session:
                     court.abandoned += 1
                 else:
                     court.timed_out += 1
-        else:
-            self._tier_moments.discard(now)
+        elif key in self._waiting:  # a tier of this caller opens
             self._dispatch(now)
+            self._schedule_tier(key, now)
 
     def _free(self, seat: SeatLedger, now: int) -> None:
         seat.become_idle(now, self.at(now))
@@ -397,13 +397,23 @@ class Session:
             )
             for assignment in assignments:
                 self._connect(assignment, now)
-        if self._waiting:
-            following = policy.next_change(self._waiting.values(), self._routing, moment)
-            if following is not None:
-                when = now + (following - moment) // timedelta(microseconds=1)
-                if when not in self._tier_moments:
-                    self._tier_moments.add(when)
-                    self._push(when, _TIER_OPENS, "")
+
+    def _schedule_tier(self, call_id: str, now: int) -> None:
+        """Match again when this caller's next tier opens.
+
+        The live router keeps one timer, for `next_change` over the whole line. The soonest
+        moment of all callers is the soonest of each caller's own, so one event per caller gives
+        the same matching moments without scanning the whole line after every event.
+        """
+        entry = self._waiting.get(call_id)
+        if entry is None:
+            return
+        moment = self.at(now)
+        following = policy.next_change((entry,), self._routing, moment)
+        if following is not None:
+            self._push(
+                now + (following - moment) // timedelta(microseconds=1), _TIER_OPENS, call_id
+            )
 
     def _connect(self, assignment: policy.Assignment, now: int) -> None:
         del self._waiting[assignment.call_id]

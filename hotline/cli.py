@@ -1,4 +1,4 @@
-"""The `hotline` command: run the switch, check a config, show live status, manage secrets."""
+"""The `hotline` command: run the switch, check a config, show status, manage secrets, simulate."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The `hotline` command: run the switch, check a config, show live status, manage secrets."""
+"""The `hotline` command: run the switch, check a config, show status, manage secrets, simulate."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ import asyncio
 import json
 import os
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,16 @@ from config.yaml_positions import ConfigError
 from hotline.app import Hotline, Locations, signals_handled
 from hotline.logs import configure_logging
 from ivr.prompts import PromptError, build_prompts
+from routing.policy import Strategy
+from simulate.runner import (
+    DEFAULT_DAYS,
+    DEFAULT_FIRST_DAY,
+    DEFAULT_HANDLE_S,
+    DEFAULT_LOAD,
+    DEFAULT_MAX_CALLS,
+    DEFAULT_PATIENCE_S,
+    Pooling,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -272,6 +284,82 @@ def cmd_run(args: argparse.Namespace) -> int:
             stack.stop()
 
 
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from simulate.errors import InputFileError, SimulationError
+    from simulate.report import as_json, compare, footnotes, single, wrapped
+    from simulate.runner import Options, Variant, parse_weights, plan, run
+
+    configure_logging(level="warning")
+    config = _load_or_exit(_config_path(args.config))
+    try:
+        options = Options(
+            days=args.days,
+            first_day=args.start_date,
+            calls_per_hour=args.calls_per_hour,
+            shares=parse_weights("--share", args.share, [p.id for p in config.platforms]),
+            rates_file=Path(args.rates) if args.rates else None,
+            queue_mix=parse_weights("--queue-mix", args.queue_mix, [q.id for q in config.queues]),
+            recorded_file=Path(args.arrivals) if args.arrivals else None,
+            handle_s=args.handle_s,
+            handle_distribution=args.handle_dist,
+            handle_cv=args.handle_cv,
+            patience_s=args.patience_s,
+            strategies=tuple(dict.fromkeys(Strategy(s) for s in args.strategy)),
+            poolings=tuple(dict.fromkeys(Pooling(p) for p in args.pooling)),
+            service_level_s=args.service_level_s,
+            seed=args.seed,
+            max_calls=args.max_calls,
+        )
+        against = [(Path(file).stem, _load_or_exit(Path(file))) for file in args.against]
+        if len({name for name, _ in against}) < len(against) or "current" in dict(against):
+            against = [(f"changed-{n}", yaml) for n, (_, yaml) in enumerate(against, 1)]
+        runs = plan(config, options, against)
+    except InputFileError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    except SimulationError as exc:
+        print(f"hotline simulate: {exc}", file=sys.stderr)
+        return 2
+    show_progress = not args.quiet and sys.stderr.isatty()
+    expected = runs.expected_calls
+
+    def progress(variant: Variant, calls: int) -> None:
+        done[variant] = done.get(variant, 0) + calls
+        print(
+            f"\r  simulating {variant.label}: {done[variant]:,} of about {expected:,.0f} calls",
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    done: dict[Variant, int] = {}
+    started = time.monotonic()
+    results = run(runs, progress if show_progress else None)
+    if show_progress:
+        print("\r\033[K", end="", file=sys.stderr, flush=True)
+    setups = dict(runs.variants)
+    labelled = [(variant.label, setups[variant], tally) for variant, tally in results]
+    if args.json:
+        print(json.dumps(as_json(labelled), ensure_ascii=False, indent=2))
+        return 0
+    print(f"hotline simulate: {args.config or os.environ.get('HOTLINE_CONFIG')}")
+    print("\n".join(wrapped([*runs.description, *(f"note: {n}" for n in runs.notes)])))
+    print()
+    if len(labelled) == 1:
+        label, setup, tally = labelled[0]
+        print(f"routing: {label}")
+        print("\n".join(single(setup, tally, options.service_level_s)))
+    else:
+        print("\n".join(compare(labelled, options.service_level_s)))
+    print()
+    notes = footnotes(options.service_level_s, side_by_side=len(labelled) > 1)
+    print("\n".join(wrapped(notes)), flush=True)
+    seconds = time.monotonic() - started
+    print(f"{len(results)} run(s) simulated in {seconds:.1f} s", file=sys.stderr)
+    return 0
+
+
 def _external_database(config: HotlineConfig) -> str | None:
     return os.environ.get("HOTLINE_DATABASE_URL") or config.database.url
 
@@ -475,6 +563,144 @@ def build_parser() -> argparse.ArgumentParser:
     _config_options(build, var_dir=False)
     build.add_argument("--out", help="output directory (default: prompts.dir of the config)")
     build.set_defaults(handler=cmd_prompts_build)
+
+    simulating = commands.add_parser(
+        "simulate",
+        help="try the routing on a virtual clock, against generated or recorded callers",
+        description=(
+            "Run the switch's own routing decisions (routing/policy.py) on a virtual clock:\n"
+            "callers arrive (Poisson per court and clock hour, or recorded), wait, hang up\n"
+            "when their patience ends, and are matched to seats exactly as the live router\n"
+            "would. Prints per platform the service level, average wait, abandonment and\n"
+            "seat occupancy. Give --strategy and --pooling more than once to compare the\n"
+            "variants side by side on the same callers. Nothing is dialled, no database used."
+        ),
+        epilog=(
+            "examples:\n"
+            "  hotline simulate --config config/examples/beijing.yaml\n"
+            "  hotline simulate --config config/examples/beijing.yaml "
+            "--rates config/examples/beijing-rates.csv \\\n"
+            "      --strategy least_busy --strategy longest_idle --pooling tiers --pooling none\n"
+            "  hotline simulate --config config/examples/beijing.yaml "
+            "--arrivals config/examples/beijing-arrivals.csv\n"
+            "  hotline simulate --config config/examples/beijing.yaml --against proposed.yaml"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _config_options(simulating, var_dir=False)
+    callers = simulating.add_argument_group("generated callers")
+    callers.add_argument(
+        "--days", type=int, help=f"working days to simulate (default: {DEFAULT_DAYS})"
+    )
+    callers.add_argument(
+        "--start-date",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help=f"the first day (the next working day if it is not one; default: {DEFAULT_FIRST_DAY})",
+    )
+    callers.add_argument(
+        "--calls-per-hour",
+        type=float,
+        metavar="RATE",
+        help=(
+            "calls per hour, all courts together "
+            f"(default: {DEFAULT_LOAD * 100:.0f}%% of what the seats carry)"
+        ),
+    )
+    callers.add_argument(
+        "--share",
+        action="append",
+        default=[],
+        metavar="COURT=WEIGHT",
+        help="a court's (platform id's) share of the calls; repeat it (default: equal shares)",
+    )
+    callers.add_argument(
+        "--rates",
+        metavar="FILE",
+        help="CSV court,hour,calls_per_hour (hour 0-23 or *): rates per court and clock hour",
+    )
+    callers.add_argument(
+        "--queue-mix",
+        action="append",
+        default=[],
+        metavar="QUEUE=WEIGHT",
+        help="a queue's share of the calls; repeat it (default: all to ivr.agent_queue)",
+    )
+    callers.add_argument(
+        "--handle-s",
+        type=float,
+        metavar="SECONDS",
+        help=f"mean talk time (default: {DEFAULT_HANDLE_S:g})",
+    )
+    callers.add_argument(
+        "--handle-dist",
+        choices=["exponential", "lognormal"],
+        help="talk time distribution (default: exponential, as Erlang C assumes)",
+    )
+    callers.add_argument(
+        "--handle-cv",
+        type=float,
+        metavar="CV",
+        help="lognormal only: standard deviation over mean (default: 1)",
+    )
+    callers.add_argument(
+        "--patience-s",
+        type=float,
+        metavar="SECONDS",
+        help=(
+            f"mean patience, exponential; 'inf': nobody hangs up (default: {DEFAULT_PATIENCE_S:g})"
+        ),
+    )
+    recorded = simulating.add_argument_group("recorded callers")
+    recorded.add_argument(
+        "--arrivals",
+        metavar="FILE",
+        help="CSV time,court,queue,handle_s,patience_s of real calls, instead of generated ones",
+    )
+    routing = simulating.add_argument_group("routing variants (each combination is one run)")
+    routing.add_argument(
+        "--against",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a changed copy of the YAML (tiers, strategy, seats...) to run on the same callers",
+    )
+    routing.add_argument(
+        "--strategy",
+        action="append",
+        default=[],
+        choices=[strategy.value for strategy in Strategy],
+        help="replace every queue's strategy; repeat to compare (default: as configured)",
+    )
+    routing.add_argument(
+        "--pooling",
+        action="append",
+        default=[],
+        choices=[pooling.value for pooling in Pooling],
+        help=(
+            "tiers: the queues' tiers as configured; none: a court's calls to its own seats only; "
+            "all: every seat from the first second; repeat to compare (default: tiers)"
+        ),
+    )
+    output = simulating.add_argument_group("measuring and output")
+    output.add_argument(
+        "--service-level-s",
+        type=float,
+        default=20.0,
+        metavar="SECONDS",
+        help="answered within this long counts as in time (default: %(default)g)",
+    )
+    output.add_argument("--seed", type=int, default=1, help="random seed (default: %(default)s)")
+    output.add_argument(
+        "--max-calls",
+        type=int,
+        default=DEFAULT_MAX_CALLS,
+        metavar="N",
+        help="refuse runs expected to exceed N calls each (default: %(default)s)",
+    )
+    output.add_argument("--json", action="store_true", help="print the figures as JSON")
+    output.add_argument("--quiet", action="store_true", help="no progress on the terminal")
+    simulating.set_defaults(handler=cmd_simulate)
     return parser
 
 

@@ -12,13 +12,17 @@ WORKDIR /opt/hotline
 COPY pyproject.toml constraints.txt ./
 COPY agents agents
 COPY ari ari
+COPY callbacks callbacks
 COPY calls calls
+COPY cases cases
 COPY config config
 COPY hotline hotline
 COPY ivr ivr
 COPY recordings recordings
 COPY routing routing
 COPY sandbox sandbox
+COPY schedule schedule
+COPY simulate simulate
 COPY store store
 COPY asterisk-conf asterisk-conf
 # Editable, so sandbox/ finds asterisk-conf/ beside it when rendering Asterisk's configuration.

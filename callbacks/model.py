@@ -55,6 +55,7 @@ class Callback:
     place_at: datetime  # the place in line: a queued caller's original enqueue time
     priority: int
     attempts: int = 0  # tries at the citizen's phone so far
+    last_seat_id: str | None = None  # from the database: the seat dialled before a restart
     state: CallbackState = CallbackState.WAITING
     offers: int = 0  # seats dialled so far (channel names count them)
     tried_seats: frozenset[str] = field(default_factory=frozenset)

@@ -17,7 +17,7 @@ from ari.client import AriClient
 from ari.errors import AriError, AriNotFound
 from ari.tasks import Background, hang_up, ignore_gone
 from callbacks import model as m
-from callbacks.state import decide
+from callbacks.state import CONVERSATION_BRIDGE, decide, resume_conversation
 from callbacks.store import CallbackFigures, CallbackStore, NewTask, OpenTask
 from calls.model import CALLBACK_ABANDONED, CALLBACK_QUEUE_TIMEOUT, CALLBACK_QUEUED, Call
 from recordings.service import RecordingService
@@ -136,17 +136,14 @@ class CallbackService:
     async def figures(self, since: datetime, until: datetime) -> CallbackFigures:
         return await self._store.figures(since, until)
 
-    async def restore(self) -> int:
-        """Open callbacks from the database back into the line (after a start or restart)."""
-        restored = 0
-        now = self._clock()
+    async def _restore(self) -> list[tuple[m.Callback, datetime]]:
+        """Open callbacks from the database this process does not know yet, with their due time."""
+        restored = []
         for task in await self._store.open_auto_dial():
-            if task.id in self._runtimes:
-                continue
-            callback = self._from_row(task)
-            self._runtimes[task.id] = Runtime(callback)
-            self._enqueue(callback, task.due_at if task.due_at > now else None)
-            restored += 1
+            if task.id not in self._runtimes:
+                callback = self._from_row(task)
+                self._runtimes[task.id] = Runtime(callback)
+                restored.append((callback, task.due_at))
         return restored
 
     @staticmethod
@@ -159,6 +156,7 @@ class CallbackService:
             task.place_at,
             task.priority,
             attempts=task.attempts,
+            last_seat_id=task.seat_id,
         )
 
     # ---- events in -----------------------------------------------------------------------
@@ -384,8 +382,32 @@ class CallbackService:
     async def _hang_up(self, channel_id: str) -> None:
         await hang_up(self._ari, channel_id)
 
-    async def resync(self, channels: set[str]) -> None:
-        """After (re)connecting: legs that went while away end; legs nobody tracks hang up."""
+    async def resync(self, channels: set[str]) -> int:
+        """After (re)connecting: callbacks from the database back in line, conversations still
+        bridged go on, legs that went while away end, legs nobody tracks hang up.
+
+        Returns how many callbacks came back from the database.
+        """
+        restored = await self._restore()
+        now = self._clock()
+        for bridge in await self._ari.list_bridges():
+            found = CONVERSATION_BRIDGE.match(bridge.id)
+            runtime = self._runtimes.get(int(found[1])) if found else None
+            if runtime is None or runtime.callback.state is not m.CallbackState.WAITING:
+                continue
+            resumed = resume_conversation(runtime.callback, bridge.id, bridge.channels, now)
+            if resumed is None or resumed.seat_id is None:
+                continue
+            self._router.remove(resumed.entry_id)
+            runtime.callback = resumed
+            for channel_id in resumed.channels():
+                self._owners[channel_id] = resumed.task_id
+            self._seats.adopt_talking(resumed.seat_id, resumed.entry_id, now)
+            log.info("took over a callback conversation", callback=resumed.task_id)
+        for callback, due_at in restored:
+            runtime = self._runtimes[callback.task_id]
+            if runtime.callback.state is m.CallbackState.WAITING:
+                self._enqueue(runtime.callback, due_at if due_at > now else None)
         for channel_id in channels:
             if channel_id.startswith(m.ENTRY_PREFIX) and channel_id not in self._owners:
                 log.warning("hanging up a callback leg left from before", channel=channel_id)
@@ -394,6 +416,9 @@ class CallbackService:
             for channel_id in runtime.callback.channels():
                 if channel_id not in channels:
                     self._post(runtime.callback.task_id, m.ChannelGone(channel_id))
+        if restored:
+            log.info("callbacks back in line", callbacks=len(restored))
+        return len(restored)
 
     async def stop(self) -> None:
         tasks = [r.task for r in self._runtimes.values() if r.task]

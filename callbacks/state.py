@@ -6,6 +6,7 @@ so a citizen who answers never waits for a free agent.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import assert_never
@@ -35,6 +36,34 @@ from callbacks.model import (
 )
 
 Decision = tuple[Callback, list[CallbackCommand]]
+
+# A conversation's bridge, named by the callback and the attempt it came from.
+CONVERSATION_BRIDGE = re.compile(r"^callback-(\d+)-call(\d+)-bridge$")
+
+
+def resume_conversation(
+    callback: Callback, bridge_id: str, channel_ids: list[str], now: datetime
+) -> Callback | None:
+    """After a restart: a conversation whose bridge still holds agent and citizen goes on."""
+    found = CONVERSATION_BRIDGE.match(bridge_id)
+    if found is None or int(found[1]) != callback.task_id or callback.last_seat_id is None:
+        return None
+    seat = [c for c in channel_ids if c.startswith(f"{callback.entry_id}-seat")]
+    citizen = [c for c in channel_ids if c.startswith(f"{callback.entry_id}-citizen")]
+    if len(seat) != 1 or len(citizen) != 1:
+        return None
+    attempt = int(found[2])
+    return replace(
+        callback,
+        state=CallbackState.CONNECTED,
+        attempts=max(callback.attempts, attempt),
+        seat_id=callback.last_seat_id,
+        seat_channel_id=seat[0],
+        citizen_channel_id=citizen[0],
+        call_id=f"{callback.entry_id}-call{attempt}",
+        connected_at=now,
+        outcome=CallbackOutcome.REACHED,
+    )
 
 
 def decide(

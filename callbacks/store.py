@@ -34,6 +34,7 @@ class OpenTask:
     due_at: datetime
     priority: int
     attempts: int
+    seat_id: str | None = None  # the seat last dialled for it
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ class CallbackStore:
         """Callbacks the switch still has to dial, in their order in line."""
         rows = await self._pool.fetch(
             "SELECT id, caller_number, reason, queue_id, home_platform, place_at, due_at,"
-            " priority, attempts FROM callback_tasks"
+            " priority, attempts, seat_id FROM callback_tasks"
             " WHERE auto_dial AND state <> 'done' ORDER BY place_at, id"
         )
         return [OpenTask(**dict(row)) for row in rows]

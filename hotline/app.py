@@ -290,8 +290,6 @@ class Hotline:
             next_opening=next_opening,
         )
         stack.push_async_callback(callbacks.stop)
-        restored = await callbacks.restore()
-        log.info("callbacks back in line", callbacks=restored)
         self.calls = calls = CallService(
             ari,
             CallStore(pool),

@@ -152,3 +152,40 @@ async def test_callback_rate_counts_abandoned_callers_reached_back(
         figures = await callbacks.figures(now - timedelta(hours=1), now + timedelta(hours=1))
     assert (figures.abandoned, figures.abandoned_reached, figures.open) == (2, 1, 1)
     assert figures.callback_rate == 0.5
+
+
+async def test_a_callback_conversation_survives_a_controller_restart(
+    fake: FakeAri,
+    database: dict[str, Any],
+    test_config: HotlineConfig,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(SeatHours, "next_opening", lambda _self, _platform, moment: moment)
+    agents = test_config.agents.model_copy(update={"abandoned_callback_after_s": 0})
+    config = test_config.model_copy(update={"agents": agents})
+    async with stack_with(fake, database, config, tmp_path) as stack:
+        await caller_waits(stack)
+        await stack.hang_up(CALLER)
+        await eventually_rows(stack, "SELECT * FROM callback_tasks")
+        stack.hotline.seats.set_registered("high-01", True)
+        assert stack.hotline.router is not None
+        stack.hotline.router.wake()
+        [seat_leg] = await originated(stack, 1)
+        entry = seat_leg["appArgs"].split(",")[1]
+        await answer(stack, seat_leg["channelId"], "callback-seat", entry)
+        citizen_leg = (await originated(stack, 2))[1]
+        await answer(stack, citizen_leg["channelId"], "callback-citizen", entry)
+        await eventually(lambda: stack.fake.recordings.get(f"{entry}-call1"))
+    # The controller stopped; Asterisk (the fake) kept both legs in the bridge.
+
+    async with stack_with(fake, database, config, tmp_path) as stack:
+        seat = stack.hotline.seats.get("high-01")
+        assert seat is not None and (seat.state.value, seat.call_id) == ("talking", entry)
+        assert stack.hotline.router is not None and stack.hotline.router.waiting() == []
+        await stack.hang_up(citizen_leg["channelId"])
+        await eventually(lambda: stack.requests("DELETE", f"/channels/{seat_leg['channelId']}"))
+        [task] = await eventually_rows(stack, "SELECT * FROM callback_tasks WHERE state='done'")
+        assert (task["outcome"], task["attempts"]) == ("reached", 1)
+        conversation = await stack.ended_row(f"{entry}-call1")
+        assert conversation["ended_by"] == "caller"

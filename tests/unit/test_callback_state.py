@@ -30,7 +30,7 @@ from callbacks.model import (
     entry_id_for,
     task_id_of,
 )
-from callbacks.state import Decision, decide
+from callbacks.state import Decision, decide, resume_conversation
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 POLICY = CallbackPolicy(citizen_ring_s=30, attempts=2, retry_s=600, seat_ring_s=15, wrap_up_s=10)
@@ -175,3 +175,40 @@ def test_late_answers_are_hung_up_and_foreign_departures_ignored() -> None:
     assert step(waiting(), SeatAnswered("callback-7-seat9"))[1] == [HangUp("callback-7-seat9")]
     assert step(seat_ringing(), CitizenAnswered(CITIZEN))[1] == [HangUp(CITIZEN)]
     assert decide(connected(), ChannelGone("someone-else"), at(50), POLICY) is None
+
+
+def test_a_conversation_still_bridged_after_a_restart_goes_on() -> None:
+    restored = Callback(
+        7, "13912345678", "court", "chaoyang", at(-120), 0, attempts=0, last_seat_id="chaoyang-01"
+    )
+    channels = ["callback-7-citizen1", "callback-7-seat2"]
+
+    resumed = resume_conversation(restored, "callback-7-call1-bridge", channels, at(5))
+
+    assert resumed is not None
+    assert (resumed.state, resumed.seat_id, resumed.call_id, resumed.attempts) == (
+        CallbackState.CONNECTED,
+        "chaoyang-01",
+        "callback-7-call1",
+        1,
+    )
+    assert [resumed.seat_channel_id, resumed.citizen_channel_id] == channels[::-1]
+    _ended, commands = step(resumed, ChannelGone("callback-7-citizen1"), 60)
+    assert commands[-1] == Finish(CallbackOutcome.REACHED)
+
+
+@pytest.mark.parametrize(
+    ("bridge_id", "channels", "seat"),
+    [
+        ("callback-8-call1-bridge", ["callback-7-citizen1", "callback-7-seat1"], "chaoyang-01"),
+        ("callback-7-call1-bridge", ["callback-7-seat1"], "chaoyang-01"),
+        ("c7-bridge", ["callback-7-citizen1", "callback-7-seat1"], "chaoyang-01"),
+        ("callback-7-call1-bridge", ["callback-7-citizen1", "callback-7-seat1"], None),
+    ],
+    ids=["other-callback", "one-leg-left", "not-a-callback-bridge", "seat-unknown"],
+)
+def test_nothing_is_resumed_from_a_bridge_that_is_not_this_conversation(
+    bridge_id: str, channels: list[str], seat: str | None
+) -> None:
+    restored = Callback(7, "13912345678", "court", "chaoyang", at(-120), 0, last_seat_id=seat)
+    assert resume_conversation(restored, bridge_id, channels, at(5)) is None

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from config.loader import load_config
-from config.schema import HotlineConfig
+from config.schema import HotlineConfig, Queue
 from routing.policy import ALL, HOME, Strategy, Tier
 from simulate.arrivals import (
     HandleTime,
@@ -385,11 +385,19 @@ def changed_tiers(config: HotlineConfig, overflow_after_s: int) -> HotlineConfig
     return config.model_copy(update={"queues": queues})
 
 
+def built_in_tiers(config: HotlineConfig) -> HotlineConfig:
+    """Every queue with the tiers a queue gets when the YAML names none (20 s, 45 s)."""
+    defaults = Queue.model_fields["tiers"].get_default(call_default_factory=True)
+    queues = [queue.model_copy(update={"tiers": defaults}) for queue in config.queues]
+    return config.model_copy(update={"queues": queues})
+
+
 def test_a_changed_copy_of_the_yaml_runs_on_the_same_callers(beijing: HotlineConfig) -> None:
-    proposed = changed_tiers(beijing, 5)
+    current_config = built_in_tiers(beijing)
+    proposed = changed_tiers(current_config, 5)
     options = Options(days=1, rates_file=RATES)
 
-    the_plan = plan(beijing, options, [("proposed", proposed)])
+    the_plan = plan(current_config, options, [("proposed", proposed)])
     (_, current), (_, changed) = run(the_plan)
 
     assert [variant.label for variant, _ in the_plan.variants] == ["current", "proposed"]

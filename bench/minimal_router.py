@@ -1,7 +1,8 @@
 """The floor the controller is measured against: a minimal asyncio ARI router.
 
-Answer the caller, dial a free seat, put both in a mixing bridge, hang up the other side and clean
-up when either leaves. No IVR, database or recording. `python -m bench.minimal_router --help`.
+Answer the caller, dial a free seat when the caller presses a key (the call shape the hotline's
+menu sees), put both in a mixing bridge, hang up the other side and clean up when either leaves.
+No IVR, database or recording. `python -m bench.minimal_router --help`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class Call:
     caller: str
     number: str
     arrived: float
+    pressed: float | None = None
     seat: str | None = None
     seat_channel: str | None = None
     bridged: bool = False
@@ -37,13 +39,15 @@ class MinimalRouter:
     free: deque[str]
     waiting: deque[Call] = field(default_factory=deque)
     calls: dict[str, Call] = field(default_factory=dict)  # caller or seat channel -> call
-    dial_ms: list[float] = field(default_factory=list)
+    dial_ms: list[float] = field(default_factory=list)  # StasisStart -> first seat dialled
+    digit_ms: list[float] = field(default_factory=list)  # the key -> first seat dialled
     bridged: int = 0
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
-    async def request(self, method: str, path: str, **params: str) -> None:
+    async def request(self, method: str, path: str, **params: str) -> bool:
         async with self.http.request(method, f"/ari{path}", params=params) as reply:
-            await reply.read()  # 404: the other side left first, a normal race
+            await reply.read()
+            return reply.status < 300  # 404: the other side left first, a normal race
 
     def spawn(self, work: Any) -> None:
         task = asyncio.ensure_future(work)
@@ -56,24 +60,27 @@ class MinimalRouter:
         if event["type"] == "StasisStart" and not event.get("args"):
             call = Call(channel["id"], channel["caller"]["number"], time.monotonic())
             self.calls[call.caller] = call
-            self.spawn(self.answer_and_dial(call))
+            self.spawn(self.request("POST", f"/channels/{call.caller}/answer"))
+        elif event["type"] == "ChannelDtmfReceived" and call and call.pressed is None:
+            call.pressed = time.monotonic()
+            self.spawn(self.dial(call))
         elif event["type"] == "StasisStart" and call is not None:
             self.spawn(self.bridge(call))
         elif event["type"] in ("StasisEnd", "ChannelDestroyed") and call is not None:
             self.spawn(self.left(call, channel["id"]))
-
-    async def answer_and_dial(self, call: Call) -> None:
-        await self.request("POST", f"/channels/{call.caller}/answer")
-        await self.dial(call)
 
     async def dial(self, call: Call) -> None:
         if call.caller not in self.calls:
             return
         if not self.free:
             return self.waiting.append(call)
-        call.seat, call.seat_channel = self.free.popleft(), f"{call.caller}-seat"
+        if call.seat_channel is None and call.pressed is not None:
+            now = time.monotonic()
+            self.dial_ms.append((now - call.arrived) * 1000)
+            self.digit_ms.append((now - call.pressed) * 1000)
+        call.seat = self.free.popleft()
+        call.seat_channel = f"{call.caller}-{call.seat}"
         self.calls[call.seat_channel] = call
-        self.dial_ms.append((time.monotonic() - call.arrived) * 1000)
         await self.request(
             "POST", "/channels", endpoint=f"PJSIP/{call.seat}", app=self.app,
             appArgs="seat", channelId=call.seat_channel, timeout="5",
@@ -83,10 +90,10 @@ class MinimalRouter:
     async def bridge(self, call: Call) -> None:
         call.bridged, bridge = True, f"{call.caller}-bridge"
         await self.request("POST", f"/bridges/{bridge}", type="mixing")
-        await self.request(
+        if await self.request(
             "POST", f"/bridges/{bridge}/addChannel", channel=f"{call.caller},{call.seat_channel}"
-        )
-        self.bridged += 1
+        ):
+            self.bridged += 1
 
     async def left(self, call: Call, channel_id: str) -> None:
         if self.calls.pop(channel_id, None) is None:
@@ -137,7 +144,7 @@ def main() -> None:
     args = parser.parse_args()
     seats = Path(args.seats_file).read_text(encoding="utf-8").split()
     router = asyncio.run(serve(args.url, args.user, args.app, seats))
-    stats = {"dial_ms": router.dial_ms, "bridged": router.bridged}
+    stats = {"dial_ms": router.dial_ms, "digit_ms": router.digit_ms, "bridged": router.bridged}
     Path(args.stats).write_text(json.dumps(stats), encoding="utf-8")
 
 

@@ -51,9 +51,8 @@ def share(connected: int, placed: int) -> str:
 def step_rows(runs: Sequence[SystemRun], bar: float, cores: int) -> list[list[str]]:
     rows = []
     for run in runs:
-        if run.failure is not None and not run.steps:
-            cells = [MISSING] * 13
-            rows.append([run.system.value, *cells[:-1], f"did not run: {run.failure}"[:60]])
+        if not run.steps:
+            rows.append([run.system.value, *[MISSING] * (len(STEP_HEADERS) - 1)])
             continue
         for step in run.steps:
             other = step.cpu.other / (step.wall_s * cores) * 100 if step.wall_s > 0 else 0.0
@@ -222,6 +221,10 @@ def format_report(
     comparison = compare(runs, bar)
     lines = [*header, "", "Steps (one row per call rate; CPU in ms per call placed):"]
     lines += render_table(STEP_HEADERS, step_rows(runs, bar, cores))
+    for run in runs:
+        if run.failure is not None:
+            stopped = "stopped after the rows above" if run.steps else "did not run"
+            lines.append(f"  {run.system.value} {stopped}: {run.failure}")
     lines += ["", f"Summary (each system at its highest rate with >= {bar:.1%} seated):"]
     lines += render_table(SUMMARY_HEADERS, summary_rows(runs, comparison))
     lines += ["", "Comparisons:"]
@@ -242,14 +245,16 @@ def format_report(
 
 LEGEND = (
     "Legend:",
-    "  seated      calls that reached a seat: the hotline's own records (calls.connected_at);",
-    "              the baselines: the seat's SIPp acknowledged its answer (ACK logged)",
+    "  seated      calls bridged to a seat: the hotline's own records (calls.connected_at and",
+    "              the bridge's recording row); Queue(): its connected-gosub ran; the minimal",
+    "              router: its addChannel succeeded",
     "  start>dial  hotline: StasisStart handled -> seat originated (calls.started_at ->",
     "              call_offers.offered_at); Queue(): entering the dialplan -> member dialled",
-    "              (Asterisk's clock); minimal router: StasisStart -> originate (it dials at once,",
-    "              without waiting for the digit)",
+    "              (Asterisk's clock); minimal router: StasisStart -> originate; all three include",
+    "              the caller's own keypad time (0.5 s pause, ~1 s for SIPp's RFC 2833 digit)",
     "  digit>dial  hotline: the digit handled, call queued -> seat originated (calls.queued_at ->",
-    "              call_offers.offered_at); Queue(): the digit -> member dialled",
+    "              call_offers.offered_at); Queue(): the digit -> member dialled; minimal",
+    "              router: ChannelDtmfReceived -> originate",
     "  switch      the controller's (or the minimal router's) process: utime+stime from",
     "              /proc/PID/stat over the step, including the drain; all = switch + Asterisk +",
     "              PostgreSQL",

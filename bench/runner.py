@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import os
 import platform
@@ -28,13 +29,14 @@ from bench.peers import (
     size_of,
     wait_until,
 )
-from bench.report import format_report
+from bench.report import format_report, ms
 from bench.results import LABELS, CpuSeconds, StepResult, System, SystemRun
 from bench.stack import (
     DEFAULT_CONFIG,
     MINIMAL_NUMBER,
     QUEUE_DIALLED_MARK,
     QUEUE_NUMBER,
+    QUEUE_SEATED_MARK,
     BenchAsterisk,
     BenchError,
     BenchPaths,
@@ -44,7 +46,7 @@ from bench.stack import (
     start_asterisk,
     write_run_config,
 )
-from bench.stats import rates_to_run
+from bench.stats import percentile, rates_to_run
 from bench.systems import (
     SwitchProcess,
     minimal_stats,
@@ -53,7 +55,13 @@ from bench.systems import (
     wait_hotline_ready,
     wait_minimal_ready,
 )
-from bench.timelines import intervals_ms, parse_queue_marks, parse_sipp_log, step_prefix
+from bench.timelines import (
+    intervals_ms,
+    parse_queue_marks,
+    parse_queue_seated,
+    parse_sipp_log,
+    step_prefix,
+)
 from config.schema import HotlineConfig
 from config.secrets import SecretStore
 from sandbox.asterisk import asterisk_version
@@ -113,16 +121,25 @@ class Bench:
             progress(f"starting PostgreSQL (a fresh cluster in {self.paths.postgres})")
             self.cluster = fresh_database(self.paths, self.secrets)
             stack.callback(self.cluster.stop)
+            yield
+
+    @contextlib.contextmanager
+    def _switchboard(self, system: System) -> Iterator[None]:
+        """A fresh Asterisk and freshly registered seats for each system, so nothing of the one
+        before carries over: channels, queue members' state, or the device-state subscriptions
+        of a stopped controller's app, which Asterisk keeps warning about on every seat change."""
+        assert self.config is not None
+        with contextlib.ExitStack() as stack:
             progress("starting Asterisk (instance 'bench')")
             self.asterisk = start_asterisk(self.config, self.options.config.parent, self.secrets)
             stack.callback(self.asterisk.stop)
-            self.seats = self._start_seats()
+            self.seats = self._start_seats(system)
             stack.callback(self.seats.stop)
             yield
 
-    def _start_seats(self) -> SippProcess:
+    def _start_seats(self, system: System) -> SippProcess:
         config, asterisk = self._ready()
-        workdir = self.run_dir / "seats"
+        workdir = self.run_dir / f"seats-{system.value}"
         workdir.mkdir(parents=True, exist_ok=True)
         accounts = [(seat.id, self.secrets.resolve(seat.password)) for seat in config.seats]
         csv = workdir / "seats.csv"
@@ -130,7 +147,7 @@ class Bench:
         csv.chmod(0o600)
         # Bounded: well past the longest run the options allow.
         per_rate = self.options.duration_s * 2 + 60
-        stop_after = round(per_rate * len(self.options.rates) * len(self.options.systems) + 600)
+        stop_after = round(per_rate * len(self.options.rates) + 600)
         seats = SippProcess(
             seats_command(self.sip_target, SEATS_ADDRESS, len(accounts), stop_after), workdir
         )
@@ -171,7 +188,8 @@ class Bench:
         runs = []
         for system in self.options.systems:
             progress(f"--- {LABELS[system]}")
-            runs.append(self._run_system(system))
+            with self._switchboard(system):
+                runs.append(self._run_system(system))
         return runs
 
     def _run_system(self, system: System) -> SystemRun:
@@ -242,14 +260,15 @@ class Bench:
             router.stop()
 
     def _with_router_stats(self, step: StepResult, rate: int) -> StepResult:
-        dial_ms, bridged = minimal_stats(self.run_dir / "logs" / f"minimal-{rate}-per-s.json")
+        dial_ms, digit_ms, bridged = minimal_stats(
+            self.run_dir / "logs" / f"minimal-{rate}-per-s.json"
+        )
         notes = step.notes
         if bridged != step.connected:
-            notes = (*notes, f"router bridged {bridged}")
-        return StepResult(
-            step.system, step.rate, step.placed, step.connected, step.wall_s, step.cpu,
-            from_start_ms=dial_ms, leftover_channels=step.leftover_channels, notes=notes,
-        )  # fmt: skip
+            notes = (*notes, f"seats answered {step.connected}")
+        return dataclasses.replace(
+            step, connected=bridged, from_start_ms=dial_ms, from_digit_ms=digit_ms, notes=notes
+        )
 
     # ---- one step
 
@@ -306,7 +325,21 @@ class Bench:
             (workdir / "errors-tail.txt").write_text(errors, encoding="utf-8")
         if system is System.HOTLINE:
             rows = asyncio.run(self._call_rows(prefix))
-            connected = sum(1 for row in rows if row["connected_at"] is not None)
+            # The row says connected once the seat answers, before the bridge exists; the
+            # bridge recording starts only once both are in the bridge.
+            answered_by_seat = sum(1 for row in rows if row["connected_at"] is not None)
+            bridged = [row for row in rows if row["connected_at"] and row["recorded_at"]]
+            connected = len(bridged)
+            if answered_by_seat != connected:
+                notes.append(f"{answered_by_seat - connected} answered by a seat but never bridged")
+            to_bridge = [
+                (row["recorded_at"] - row["connected_at"]).total_seconds() * 1000 for row in bridged
+            ]
+            if to_bridge:
+                notes.append(
+                    f"seat answer handled -> bridge recorded p50 {ms(percentile(to_bridge, 50))}"
+                    f" p99 {ms(percentile(to_bridge, 99))} ms"
+                )
             from_start = [
                 (row["offered_at"] - row["started_at"]).total_seconds() * 1000
                 for row in rows if row["offered_at"] is not None
@@ -317,19 +350,25 @@ class Bench:
             ]  # fmt: skip
             if len(rows) != calls:
                 notes.append(f"{calls - len(rows)} calls left no row")
-            reasons = Counter(str(row["end_reason"]) for row in rows if row["connected_at"] is None)
+            reasons = Counter(
+                str(row["end_reason"])
+                for row in rows
+                if row["connected_at"] is None or row["recorded_at"] is None
+            )
             if reasons:
                 notes.append("not seated: " + ", ".join(f"{k} {v}" for k, v in reasons.items()))
-            if len(seated) != connected:
-                notes.append(f"seat side saw {len(seated)}")
+            if len(seated) != answered_by_seat:
+                notes.append(f"seats answered {len(seated)}")
         elif system is System.QUEUE:
-            connected = len(seated)
-            marks = parse_queue_marks(
-                read_from(messages_log, messages_offset), QUEUE_DIALLED_MARK, prefix
-            )
+            messages = read_from(messages_log, messages_offset)
+            marks = parse_queue_marks(messages, QUEUE_DIALLED_MARK, prefix)
+            connected = len(parse_queue_seated(messages, QUEUE_SEATED_MARK, prefix))
+            if len(seated) != connected:
+                notes.append(f"seats answered {len(seated)}")
             from_start = [(m.dialled - m.arrived) * 1000 for m in marks.values()]
             from_digit = [(m.dialled - m.digit) * 1000 for m in marks.values()]
         else:
+            # Replaced by the router's own count of bridges once it has stopped.
             connected = len(seated)
             from_start, from_digit = [], []
         caller_events = parse_sipp_log(read_from(workdir / "caller.log", 0), prefix)
@@ -367,9 +406,10 @@ class Bench:
         try:
             rows: list[asyncpg.Record] = await connection.fetch(
                 "SELECT c.caller_number, c.started_at, c.queued_at, c.connected_at,"
-                " c.ended_at, c.end_reason, o.offered_at"
+                " c.ended_at, c.end_reason, o.offered_at, r.started_at AS recorded_at"
                 " FROM calls c LEFT JOIN LATERAL (SELECT offered_at FROM call_offers"
                 "  WHERE call_id = c.id ORDER BY attempt LIMIT 1) o ON true"
+                " LEFT JOIN recordings r ON r.call_id = c.id AND r.kind = 'call'"
                 " WHERE starts_with(c.caller_number, $1)",
                 prefix,
             )

@@ -43,6 +43,8 @@ MINIMAL_APP = "benchmin"
 QUEUE_NAME = "bench"
 # Asterisk logs one line per seat Queue() dials: caller number, arrived, digit, dialled.
 QUEUE_DIALLED_MARK = "bench-dialled"
+# And one per caller bridged to a member: caller number.
+QUEUE_SEATED_MARK = "bench-seated"
 
 
 class BenchError(RuntimeError):
@@ -60,6 +62,9 @@ def baseline_dialplan(prompts_dir: str) -> str:
     greeting = f"{prompts_dir}/bench_greeting"
     # b(): a Gosub on each member channel just before Queue() dials it, given the caller's times.
     mark_dialled = "b(bench-dialled^s^1(${CALLERID(num)},${BENCH_ARRIVED},${BENCH_QUEUED}))"
+    # Queue()'s gosub argument ("context,args", quoted as one argument) runs on the member's
+    # channel once the two are connected.
+    mark_seated = '"bench-seated,${CALLERID(num)}"'
     return f"""
 ; ---- load benchmark only (bench/stack.py): the same call shape routed by Asterisk's own
 ; Queue(), and handed to a minimal ARI router; both reached through the carrier trunk.
@@ -74,12 +79,17 @@ exten => s,1,Set(BENCH_ARRIVED=${{STRFTIME(,,%s.%3q)}})
  same => n,WaitExten(5)
  same => n,Hangup()
 exten => 1,1,Set(BENCH_QUEUED=${{STRFTIME(,,%s.%3q)}})
- same => n,Queue({QUEUE_NAME},{mark_dialled},,,60)
+ same => n,Queue({QUEUE_NAME},{mark_dialled},,,60,,{mark_seated})
  same => n,Hangup()
 
 ; Logs caller number, entered the dialplan, pressed the key, this member dialled.
 [bench-dialled]
 exten => s,1,Log(NOTICE,{QUEUE_DIALLED_MARK} ${{ARG1}} ${{ARG2}} ${{ARG3}} ${{STRFTIME(,,%s.%3q)}})
+ same => n,Return()
+
+; Logs the caller number of each caller connected to a member.
+[bench-seated]
+exten => s,1,Log(NOTICE,{QUEUE_SEATED_MARK} ${{ARG1}})
  same => n,Return()
 
 [bench-minimal]

@@ -151,10 +151,14 @@ def wait_minimal_ready(process: SwitchProcess, mark: str = "minimal router: conn
     raise BenchError("the minimal router did not connect to ARI")
 
 
-def minimal_stats(path: Path) -> tuple[list[float], int]:
-    """(StasisStart -> originate ms for each call, calls bridged) written by the router."""
+def minimal_stats(path: Path) -> tuple[list[float], list[float], int]:
+    """The router's StasisStart -> dial and key -> dial times (ms) and its count of bridges."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise BenchError(f"the minimal router left no statistics in {path}") from exc
-    return [float(value) for value in document["dial_ms"]], int(document["bridged"])
+    return (
+        [float(value) for value in document["dial_ms"]],
+        [float(value) for value in document["digit_ms"]],
+        int(document["bridged"]),
+    )

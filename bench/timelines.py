@@ -60,6 +60,17 @@ def parse_queue_marks(lines: Iterable[str], mark: str, prefix: str) -> dict[str,
     return found
 
 
+def parse_queue_seated(lines: Iterable[str], mark: str, prefix: str) -> set[str]:
+    """The caller numbers Queue() connected to a member."""
+    pattern = re.compile(rf"{re.escape(mark)} (?P<number>\S+)\s*$")
+    found = set()
+    for line in lines:
+        match = pattern.search(line)
+        if match is not None and match["number"].startswith(prefix):
+            found.add(match["number"])
+    return found
+
+
 def intervals_ms(starts: Mapping[str, float], ends: Mapping[str, float]) -> list[float]:
     """end - start in milliseconds for every call that has both."""
     return [(ends[key] - starts[key]) * 1000 for key in starts.keys() & ends.keys()]

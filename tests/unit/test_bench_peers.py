@@ -64,6 +64,7 @@ def test_baseline_dialplan_routes_both_numbers_and_marks_each_member_dialled() -
     assert "exten => 12302,1,Goto(bench-minimal,s,1)" in text
     assert "Background(/srv/hotline/bench/prompts/bench_greeting)" in text
     assert "b(bench-dialled^s^1(${CALLERID(num)},${BENCH_ARRIVED},${BENCH_QUEUED}))" in text
+    assert ',60,,"bench-seated,${CALLERID(num)}")' in text
     # The arrival is stamped before Answer(), which waits for the caller's first media frame.
     assert text.index("BENCH_ARRIVED=") < text.index("Answer()")
 

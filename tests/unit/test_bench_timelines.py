@@ -8,6 +8,7 @@ from bench.timelines import (
     QueueDialled,
     intervals_ms,
     parse_queue_marks,
+    parse_queue_seated,
     parse_sipp_log,
     step_prefix,
 )
@@ -52,6 +53,17 @@ MESSAGES = [
 def test_queue_marks_keep_the_first_seat_dialled_per_caller() -> None:
     marks = parse_queue_marks(MESSAGES, "bench-dialled", "139005")
     assert marks == {"1390051": QueueDialled(1796235384.293, 1796235385.281, 1796235385.282)}
+
+
+def test_queue_seated_marks_name_each_caller_once() -> None:
+    lines = [
+        "[2026-12-02 18:16:25.582] NOTICE[10804][C-00000001] Ext. s: bench-seated 1390051",
+        "[2026-12-02 18:16:25.777] NOTICE[10812][C-00000002] Ext. s: bench-seated 1390052 ",
+        "[2026-12-02 18:16:25.777] NOTICE[10812][C-00000002] Ext. s: bench-seated 1390052",
+        "[2026-12-02 18:16:25.900] NOTICE[10813][C-00000003] Ext. s: bench-seated 1390061",
+        "[2026-12-02 18:16:25.900] NOTICE[10813][C-00000003] Ext. s: bench-dialled 1390053 1 2 3",
+    ]
+    assert parse_queue_seated(lines, "bench-seated", "139005") == {"1390051", "1390052"}
 
 
 @pytest.mark.parametrize(

@@ -48,14 +48,17 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument(
-        "--rates", type=_rates, default=DEFAULTS.rates, help="calls/s, comma-separated"
+        "--rates",
+        type=_rates,
+        default=",".join(map(str, DEFAULTS.rates)),
+        help="calls/s, comma-separated",
     )
     parser.add_argument("--duration", type=float, default=DEFAULTS.duration_s,
                         help="seconds of calls per rate")  # fmt: skip
     parser.add_argument(
         "--seats", type=int, default=DEFAULTS.seats, help="seats that answer (<= 200)"
     )
-    parser.add_argument("--systems", type=_systems, default=DEFAULTS.systems,
+    parser.add_argument("--systems", type=_systems, default=",".join(DEFAULTS.systems),
                         help="which of hotline,queue,minimal to run, in this order")  # fmt: skip
     parser.add_argument("--bar", type=float, default=DEFAULTS.bar * 100,
                         help="percent of calls to reach a seat to pass")  # fmt: skip

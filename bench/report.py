@@ -239,6 +239,11 @@ def format_report(
         f"{f' at {comparison.cpu_rate}/s' if comparison.cpu_rate else ''}"
     )
     lines += ["", "Targets (reported, not asserted):", *target_lines(comparison, bar)]
+    lines += ["", "Notes per step:"]
+    for run in runs:
+        for step in run.steps:
+            for note in step.notes:
+                lines.append(f"- {run.system.value} {step.rate}/s: {note}")
     lines += ["", *LEGEND]
     return lines
 

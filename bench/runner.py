@@ -8,6 +8,7 @@ import dataclasses
 import json
 import os
 import platform
+import shutil
 import subprocess
 import time
 from collections import Counter
@@ -43,6 +44,7 @@ from bench.stack import (
     database_url,
     fresh_database,
     progress,
+    spool_dir,
     start_asterisk,
     write_run_config,
 )
@@ -118,6 +120,10 @@ class Bench:
             self.config = write_run_config(
                 self.options.config, self.paths.config, self.paths.recordings, self.options.seats
             )
+            # The fresh database knows none of the last run's recordings: drop them too.
+            for stale in (self.paths.recordings, spool_dir()):
+                if stale.is_dir():
+                    shutil.rmtree(stale)
             progress(f"starting PostgreSQL (a fresh cluster in {self.paths.postgres})")
             self.cluster = fresh_database(self.paths, self.secrets)
             stack.callback(self.cluster.stop)
@@ -379,9 +385,11 @@ class Bench:
         answer_to_seat = intervals_ms(
             caller_events.get("answered", {}), seat_events.get("invite", {})
         )
-        (workdir / "answer-to-seat-ms.json").write_text(
-            json.dumps(answer_to_seat), encoding="utf-8"
-        )
+        if answer_to_seat:
+            notes.append(
+                f"caller answered -> its seat's INVITE (SIPp clocks) p50 "
+                f"{ms(percentile(answer_to_seat, 50))} p99 {ms(percentile(answer_to_seat, 99))} ms"
+            )
         return StepResult(
             system, rate, calls, connected, after.at - before.at, cpu,
             from_start_ms=from_start, from_digit_ms=from_digit,

@@ -206,13 +206,18 @@ def _host_path(inner: PurePosixPath) -> Path:
     return DEFAULT_ROOT.joinpath(*inner.parts[1:])
 
 
+def spool_dir() -> Path:
+    """Where the bench instance's Asterisk writes recordings before the hotline files them."""
+    return _host_path(InstanceLayout(INSTANCE).recording_dir)
+
+
 def write_run_config(source: Path, target: Path, store_dir: Path, seats: int) -> HotlineConfig:
     """The bench YAML with the bench instance's paths and the first `seats` seats, checked."""
     layout = InstanceLayout(INSTANCE)
     document = yaml.safe_load(source.read_text(encoding="utf-8"))
     document["prompts"]["dir"] = str(_host_path(layout.dir("prompts")))
     document["prompts"]["asterisk_dir"] = str(layout.dir("prompts"))
-    document["recordings"]["spool_dir"] = str(_host_path(layout.recording_dir))
+    document["recordings"]["spool_dir"] = str(spool_dir())
     document["recordings"]["store_dir"] = str(store_dir)
     if seats > len(document["seats"]):
         raise BenchError(f"{source} has {len(document['seats'])} seats; {seats} were asked for")

@@ -201,8 +201,9 @@ class Bench:
     def _run_system(self, system: System) -> SystemRun:
         run = SystemRun(system)
         try:
-            with self._switch(system, "warmup") as switch:
-                self._step(system, WARMUP_RATE, self.options.warmup_calls, switch, warmup=True)
+            if self.options.warmup_calls:
+                with self._switch(system, "warmup") as switch:
+                    self._step(system, WARMUP_RATE, self.options.warmup_calls, switch, warmup=True)
             if system is System.MINIMAL:
                 # Its statistics are written when it stops: one router process per step.
                 while rates := rates_to_run(self.options.rates, run.outcomes(self.options.bar)):

@@ -24,6 +24,7 @@ COPY sandbox sandbox
 COPY schedule schedule
 COPY simulate simulate
 COPY store store
+COPY bench bench
 COPY asterisk-conf asterisk-conf
 # Editable, so sandbox/ finds asterisk-conf/ beside it when rendering Asterisk's configuration.
 RUN pip install --no-cache-dir -c constraints.txt -e . \

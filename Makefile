@@ -6,14 +6,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 CONFIG ?= config/examples/beijing.yaml
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
-.PHONY: help setup debs venv asterisk run test lint unit functional integration clean
+.PHONY: help setup debs venv asterisk run test lint unit functional integration bench clean
 
 help:
 	@echo "make run          set up and run the hotline on $(CONFIG) (Ctrl-C stops it)"
 	@echo "make test         set up and run lint, type checks and the whole test suite"
 	@echo "make lint         ruff + mypy only"
 	@echo "make unit | functional | integration   one test layer"
+	@echo "make bench        load benchmark: hotline vs dialplan Queue() vs a minimal ARI router"
+	@echo "                  (about 10 min; options: make bench BENCH_ARGS='--rates 10,20 --duration 10')"
 	@echo "make clean        remove the venv and var/ (the cached Asterisk root stays)"
 
 setup: debs venv asterisk
@@ -52,6 +55,9 @@ functional: setup
 
 integration: setup
 	$(BIN)/pytest tests/integration $(PYTEST_ARGS)
+
+bench: setup
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

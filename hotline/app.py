@@ -47,6 +47,9 @@ from store.database import create_pool, migrate
 
 log = structlog.get_logger(__name__)
 
+# Device-state subscriptions per ARI request (Asterisk takes at most 127 event sources).
+SUBSCRIBE_BATCH = 100
+
 # How often the config file's modification time is checked.
 CONFIG_POLL_S = 2.0
 
@@ -310,8 +313,10 @@ class Hotline:
             # Device states, not endpoint:PJSIP: an endpoint subscription also delivers every
             # event of every channel on the carrier trunk a second time.
             seats = [seat.seat_id for seat in self.seats.seats()]
-            if seats:
-                await ari.subscribe(",".join(f"deviceState:PJSIP/{seat}" for seat in seats))
+            # Asterisk refuses more than 127 event sources in one request ("Too many values").
+            for start in range(0, len(seats), SUBSCRIBE_BATCH):
+                batch = seats[start : start + SUBSCRIBE_BATCH]
+                await ari.subscribe(",".join(f"deviceState:PJSIP/{seat}" for seat in batch))
             channels = await calls.resync(app)
             await callbacks.resync(channels)
 

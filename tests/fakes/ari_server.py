@@ -415,6 +415,8 @@ class FakeAri:
         source = rec.params.get("eventSource")
         if not source:
             return _error(400, "Missing parameter eventSource")
+        if len(source.split(",")) > 127:  # Asterisk 22's limit, seen with 128 seats
+            return _error(400, "Too many values for event_source")
         self.subscriptions.extend(source.split(","))
         return web.json_response(self._application(match[1]))
 

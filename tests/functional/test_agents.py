@@ -132,3 +132,23 @@ async def test_agent_status_survives_a_controller_restart(
             "paused",
             "training",
         )
+
+
+async def test_a_platform_with_hundreds_of_seats_subscribes_to_every_seat_in_batches(
+    fake: FakeAri, database: dict[str, Any], test_config: HotlineConfig, tmp_path: Path
+) -> None:
+    template = test_config.seats[0]
+    seats = [
+        template.model_copy(update={"id": f"high-{n:03d}", "password": f"secret:seat-{n}"})
+        for n in range(250)
+    ]
+    config = test_config.model_copy(update={"seats": seats})
+    async with make_hotline(fake, database, config, tmp_path) as hotline:
+        await hotline.wait_ready(5)
+        requests = stack_requests(fake)
+        assert all(len(r.params["eventSource"].split(",")) <= 100 for r in requests)
+        assert sorted(fake.subscriptions) == sorted(f"deviceState:PJSIP/{s.id}" for s in seats)
+
+
+def stack_requests(fake: FakeAri) -> list[Any]:
+    return [r for r in fake.requests if r.path.endswith("/subscription")]

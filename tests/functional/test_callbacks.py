@@ -29,6 +29,26 @@ async def answer(stack: Stack, channel_id: str, role: str, entry: str) -> None:
     await stack.fake.emit({"type": "StasisStart", "channel": channel, "args": [role, entry]})
 
 
+def abandoning_config(config: HotlineConfig) -> HotlineConfig:
+    """Every caller who hangs up in the queue counts as abandoned (threshold 0 s)."""
+    agents = config.agents.model_copy(update={"abandoned_callback_after_s": 0})
+    return config.model_copy(update={"agents": agents})
+
+
+async def seat_comes_and_reaches_the_callback(stack: Stack) -> tuple[str, str, str]:
+    """high-01 registers; its leg and then the citizen's answer. Returns (entry, seat, citizen)."""
+    assert stack.hotline.router is not None
+    stack.hotline.seats.set_registered("high-01", True)
+    stack.hotline.router.wake()
+    [seat_leg] = await originated(stack, 1)
+    entry = seat_leg["appArgs"].split(",")[1]
+    await answer(stack, seat_leg["channelId"], "callback-seat", entry)
+    citizen_leg = (await originated(stack, 2))[1]
+    await answer(stack, citizen_leg["channelId"], "callback-citizen", entry)
+    await eventually(lambda: stack.fake.recordings.get(f"{entry}-call1"))
+    return entry, seat_leg["channelId"], citizen_leg["channelId"]
+
+
 async def test_caller_keeps_the_place_hangs_up_and_is_called_back_agent_first(
     stack: Stack,
 ) -> None:
@@ -97,10 +117,7 @@ async def test_caller_keeps_the_place_hangs_up_and_is_called_back_agent_first(
 async def test_abandoned_caller_is_put_on_the_callback_list_after_the_lines_live_callers(
     fake: FakeAri, database: dict[str, Any], test_config: HotlineConfig, tmp_path: Path
 ) -> None:
-    # Every caller who hangs up in the queue counts as abandoned here (threshold 0 s).
-    agents = test_config.agents.model_copy(update={"abandoned_callback_after_s": 0})
-    config = test_config.model_copy(update={"agents": agents})
-    async with stack_with(fake, database, config, tmp_path) as stack:
+    async with stack_with(fake, database, abandoning_config(test_config), tmp_path) as stack:
         hotline = stack.hotline
         call_id = await caller_waits(stack)
         await caller_waits(stack, "caller-2")
@@ -125,9 +142,7 @@ async def test_callback_rate_counts_abandoned_callers_reached_back(
 ) -> None:
     # Seats are open whatever the hour: abandoned callers are dialled back right away.
     monkeypatch.setattr(SeatHours, "next_opening", lambda _self, _platform, moment: moment)
-    agents = test_config.agents.model_copy(update={"abandoned_callback_after_s": 0})
-    config = test_config.model_copy(update={"agents": agents})
-    async with stack_with(fake, database, config, tmp_path) as stack:
+    async with stack_with(fake, database, abandoning_config(test_config), tmp_path) as stack:
         for channel_id in ("caller-1", "caller-2"):
             await caller_waits(stack, channel_id)
             await stack.hang_up(channel_id)
@@ -136,16 +151,9 @@ async def test_callback_rate_counts_abandoned_callers_reached_back(
         assert callbacks is not None and stack.hotline.router is not None
 
         # One seat comes back: the first abandoned caller is reached, then the seat leaves.
-        stack.hotline.seats.set_registered("high-01", True)
-        stack.hotline.router.wake()
-        [seat_leg] = await originated(stack, 1)
-        entry = seat_leg["appArgs"].split(",")[1]
-        await answer(stack, seat_leg["channelId"], "callback-seat", entry)
-        citizen_leg = (await originated(stack, 2))[1]
-        await answer(stack, citizen_leg["channelId"], "callback-citizen", entry)
-        await eventually(lambda: stack.fake.bridges.get(f"{entry}-call1-bridge"))
+        _entry, seat_leg, _citizen_leg = await seat_comes_and_reaches_the_callback(stack)
         stack.hotline.seats.set_registered("high-01", False)
-        await stack.hang_up(seat_leg["channelId"])
+        await stack.hang_up(seat_leg)
         await eventually_rows(stack, "SELECT * FROM callback_tasks WHERE outcome='reached'")
 
         now = datetime.now(UTC)
@@ -162,29 +170,20 @@ async def test_a_callback_conversation_survives_a_controller_restart(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(SeatHours, "next_opening", lambda _self, _platform, moment: moment)
-    agents = test_config.agents.model_copy(update={"abandoned_callback_after_s": 0})
-    config = test_config.model_copy(update={"agents": agents})
+    config = abandoning_config(test_config)
     async with stack_with(fake, database, config, tmp_path) as stack:
         await caller_waits(stack)
         await stack.hang_up(CALLER)
         await eventually_rows(stack, "SELECT * FROM callback_tasks")
-        stack.hotline.seats.set_registered("high-01", True)
-        assert stack.hotline.router is not None
-        stack.hotline.router.wake()
-        [seat_leg] = await originated(stack, 1)
-        entry = seat_leg["appArgs"].split(",")[1]
-        await answer(stack, seat_leg["channelId"], "callback-seat", entry)
-        citizen_leg = (await originated(stack, 2))[1]
-        await answer(stack, citizen_leg["channelId"], "callback-citizen", entry)
-        await eventually(lambda: stack.fake.recordings.get(f"{entry}-call1"))
+        entry, seat_leg, citizen_leg = await seat_comes_and_reaches_the_callback(stack)
     # The controller stopped; Asterisk (the fake) kept both legs in the bridge.
 
     async with stack_with(fake, database, config, tmp_path) as stack:
         seat = stack.hotline.seats.get("high-01")
         assert seat is not None and (seat.state.value, seat.call_id) == ("talking", entry)
         assert stack.hotline.router is not None and stack.hotline.router.waiting() == []
-        await stack.hang_up(citizen_leg["channelId"])
-        await eventually(lambda: stack.requests("DELETE", f"/channels/{seat_leg['channelId']}"))
+        await stack.hang_up(citizen_leg)
+        await eventually(lambda: stack.requests("DELETE", f"/channels/{seat_leg}"))
         [task] = await eventually_rows(stack, "SELECT * FROM callback_tasks WHERE state='done'")
         assert (task["outcome"], task["attempts"]) == ("reached", 1)
         conversation = await stack.ended_row(f"{entry}-call1")

@@ -16,6 +16,7 @@ COPY callbacks callbacks
 COPY calls calls
 COPY cases cases
 COPY config config
+COPY directory directory
 COPY hotline hotline
 COPY ivr ivr
 COPY recordings recordings

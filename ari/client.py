@@ -102,6 +102,9 @@ OPERATIONS: dict[str, Operation] = {
     "bridges.destroy": _op("DELETE", "/bridges/{bridgeId}"),
     "bridges.add_channel": _op("POST", "/bridges/{bridgeId}/addChannel", "channel"),
     "bridges.remove_channel": _op("POST", "/bridges/{bridgeId}/removeChannel", "channel"),
+    "bridges.play_with_id": _op("POST", "/bridges/{bridgeId}/play/{playbackId}", "media", "lang"),
+    "bridges.start_moh": _op("POST", "/bridges/{bridgeId}/moh", "mohClass"),
+    "bridges.stop_moh": _op("DELETE", "/bridges/{bridgeId}/moh"),
     "bridges.record": _op(
         "POST",
         "/bridges/{bridgeId}/record",
@@ -449,6 +452,23 @@ class AriClient:
         await self._request(
             "bridges.remove_channel", {"bridgeId": bridge_id}, {"channel": channel_id}
         )
+
+    async def play_to_bridge(
+        self, bridge_id: str, media: list[str], *, playback_id: str, lang: str | None = None
+    ) -> Playback:
+        """Everyone in the bridge hears it (the recording too)."""
+        data = await self._request(
+            "bridges.play_with_id",
+            {"bridgeId": bridge_id, "playbackId": playback_id},
+            {"media": media, "lang": lang},
+        )
+        return self._parse(Playback, data, "bridges.play_with_id")
+
+    async def start_bridge_moh(self, bridge_id: str, moh_class: str | None = None) -> None:
+        await self._request("bridges.start_moh", {"bridgeId": bridge_id}, {"mohClass": moh_class})
+
+    async def stop_bridge_moh(self, bridge_id: str) -> None:
+        await self._request("bridges.stop_moh", {"bridgeId": bridge_id})
 
     async def destroy_bridge(self, bridge_id: str) -> None:
         await self._request("bridges.destroy", {"bridgeId": bridge_id})

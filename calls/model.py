@@ -34,6 +34,8 @@ class CallState(enum.StrEnum):
     OFFERING = "offering"  # a seat's phone is ringing
     CONNECTED = "connected"
     SURVEY = "survey"  # the seat hung up first; the caller is asked to rate the call
+    # An urgent contact rings the judge's chain; the caller waits on hold in the call's bridge.
+    CONTACTING = "contacting"
     FAREWELL = "farewell"  # a last prompt plays, then the switch hangs up
     ENDED = "ended"
 
@@ -46,6 +48,8 @@ class EndReason(enum.StrEnum):
     SELF_SERVICE = "self_service"  # the caller was served by the IVR alone
     MESSAGE_LEFT = "message_left"  # after hours: a message to call back
     QUEUE_TIMEOUT = "queue_timeout"
+    URGENT_UNREACHED = "urgent_unreached"  # nobody took the urgent contact; a work order follows
+    ABANDONED_IN_CONTACT = "abandoned_in_contact"  # hung up while the judge's chain was rung
     CALLBACK_REQUESTED = "callback_requested"  # hung up keeping the place in line
     FAILED = "failed"
 
@@ -54,6 +58,7 @@ class Party(enum.StrEnum):
     CALLER = "caller"
     SEAT = "seat"
     SYSTEM = "system"
+    CONTACT = "contact"  # the judge (or office, division head) an urgent contact put through
 
 
 @dataclass(frozen=True)
@@ -122,6 +127,9 @@ class Call:
     max_wait_offered: bool = False
     choice_playback_id: str | None = None  # the max-wait offer; its end starts the choice timer
     pending_end: EndReason | None = None  # in FAREWELL: how the call ends once the prompt is over
+    contact_id: int | None = None  # the urgent contact under way or done in this call
+    contact_channel_id: str | None = None  # the judge's leg, once put through
+    agent_stays: bool = True  # the seat stays on the line when the judge is put through
 
     def channels(self) -> list[str]:
         return [c for c in (self.caller_channel_id, self.seat_channel_id) if c]
@@ -187,6 +195,37 @@ class MessageRecorded:
 
 
 @dataclass(frozen=True)
+class ContactStarted:
+    """The switch has begun ringing the judge's chain for this call."""
+
+    contact_id: int
+    hold_prompt: str
+    agent_stays: bool
+
+
+@dataclass(frozen=True)
+class ContactRefused:
+    """An urgent contact asked for in the IVR cannot be made (no number, rate limit)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class ContactJoined:
+    channel_id: str
+
+
+@dataclass(frozen=True)
+class ContactUnreached:
+    prompt: str  # tells the caller nobody answered and a work order was made
+
+
+@dataclass(frozen=True)
+class ContactLeft:
+    channel_id: str
+
+
+@dataclass(frozen=True)
 class Resynced:
     """Events may have been lost while the events connection was down."""
 
@@ -203,6 +242,11 @@ CallEvent = (
     | SeatLeft
     | CaseLookedUp
     | MessageRecorded
+    | ContactStarted
+    | ContactRefused
+    | ContactJoined
+    | ContactUnreached
+    | ContactLeft
     | Resynced
 )
 
@@ -217,6 +261,7 @@ class Answer:
 class PlayPrompts:
     playback_id: str
     prompts: tuple[PromptItem, ...]
+    bridge_id: str | None = None  # to everyone in the call's bridge instead of the caller
 
 
 @dataclass(frozen=True)
@@ -226,12 +271,12 @@ class StopPlayback:
 
 @dataclass(frozen=True)
 class StartHoldMusic:
-    pass
+    bridge_id: str | None = None
 
 
 @dataclass(frozen=True)
 class StopHoldMusic:
-    pass
+    bridge_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -293,8 +338,29 @@ class ReleaseSeat:
 @dataclass(frozen=True)
 class BridgeAndRecord:
     bridge_id: str
-    channel_ids: tuple[str, str]
+    channel_ids: tuple[str, ...]
     recording_name: str
+
+
+@dataclass(frozen=True)
+class AddToBridge:
+    bridge_id: str
+    channel_id: str
+
+
+@dataclass(frozen=True)
+class StartUrgentContact:
+    """From the IVR: a verified litigant asks for the judge of their case."""
+
+    court_id: str
+    case_number: str
+
+
+@dataclass(frozen=True)
+class EndContact:
+    """The caller left: stop ringing the chain, let go of the judge's leg."""
+
+    contact_id: int
 
 
 @dataclass(frozen=True)
@@ -348,6 +414,9 @@ CallCommand = (
     | SeatTalking
     | ReleaseSeat
     | BridgeAndRecord
+    | AddToBridge
+    | StartUrgentContact
+    | EndContact
     | LookUpCase
     | RecordMessage
     | CreateCallbackTask

@@ -68,6 +68,28 @@ class Callbacks(Protocol):
     ) -> None: ...
 
 
+class UrgentContacts(Protocol):
+    """Urgent contact with the judge: rings the chain and reports back through `post_contact`."""
+
+    async def start_from_ivr(self, call: m.Call, court_id: str, case_number: str) -> None: ...
+
+    async def caller_gone(self, contact_id: int) -> None: ...
+
+
+class NoUrgentContacts:
+    """Where urgent contact is not set up: the IVR takes the node's `refused` way."""
+
+    def __init__(self) -> None:
+        self.service: CallService | None = None
+
+    async def start_from_ivr(self, call: m.Call, court_id: str, case_number: str) -> None:
+        if self.service is not None:
+            self.service.post_contact(call.id, m.ContactRefused("not-configured"))
+
+    async def caller_gone(self, contact_id: int) -> None:
+        return None
+
+
 @dataclass
 class CallRuntime:
     call: m.Call
@@ -107,7 +129,12 @@ class CallService:
         look_up_case: CaseLookup = no_case_lookup,
         seats_open: Callable[[datetime], bool] = lambda _now: True,
         callbacks: Callbacks,
+        contacts: UrgentContacts | None = None,
     ) -> None:
+        if contacts is None:
+            contacts = NoUrgentContacts()
+            contacts.service = self
+        self.contacts: UrgentContacts = contacts
         self._seats_open = seats_open
         self._callbacks = callbacks
         self._speak = speak
@@ -143,10 +170,15 @@ class CallService:
                 if call_id and self._calls[call_id].call.caller_channel_id == channel.id:
                     self._post(call_id, m.DigitPressed(digit))
             case ari_events.PlaybackFinished(playback=playback):
-                channel_id = playback.target_uri.removeprefix("channel:")
-                call_id = self._owners.get(channel_id)
-                if call_id:
-                    self._post(call_id, m.PlaybackDone(playback.id))
+                kind, _, target = playback.target_uri.partition(":")
+                if kind == "bridge":
+                    # A prompt to everyone in a call's bridge (urgent contact on hold).
+                    bridged = target.removesuffix("-bridge")
+                    owner = bridged if bridged in self._calls else None
+                else:
+                    owner = self._owners.get(target)
+                if owner:
+                    self._post(owner, m.PlaybackDone(playback.id))
             case ari_events.RecordingFinished(recording=recording):
                 self._spawn(self._recordings.finished(recording.name), "recording finished")
                 call_id = self._owners.get(recording.target_uri.removeprefix("channel:"))
@@ -222,6 +254,22 @@ class CallService:
 
     def owns(self, call_id: str) -> bool:
         return call_id in self._calls
+
+    def call(self, call_id: str) -> m.Call | None:
+        runtime = self._calls.get(call_id)
+        return runtime.call if runtime else None
+
+    def post_contact(
+        self,
+        call_id: str,
+        event: m.ContactStarted
+        | m.ContactRefused
+        | m.ContactJoined
+        | m.ContactUnreached
+        | m.ContactLeft,
+    ) -> None:
+        """What the urgent contact reports about its call, handled in the call's own order."""
+        self._post(call_id, event)
 
     async def seat_assigned(self, call_id: str, seat_id: str) -> None:
         if call_id in self._calls:
@@ -311,14 +359,20 @@ class CallService:
             match command:
                 case m.Answer():
                     await self._ari.answer(caller)
-                case m.PlayPrompts(playback_id, prompts):
-                    await self._play(runtime, playback_id, prompts)
+                case m.PlayPrompts(playback_id, prompts, bridge_id):
+                    await self._play(runtime, playback_id, prompts, bridge_id)
                 case m.StopPlayback(playback_id):
                     await ignore_gone(self._ari.stop_playback(playback_id))
-                case m.StartHoldMusic():
-                    await self._ari.start_moh(caller)
-                case m.StopHoldMusic():
-                    await ignore_gone(self._ari.stop_moh(caller))
+                case m.StartHoldMusic(bridge_id):
+                    if bridge_id is None:
+                        await self._ari.start_moh(caller)
+                    else:
+                        await self._ari.start_bridge_moh(bridge_id)
+                case m.StopHoldMusic(bridge_id):
+                    if bridge_id is None:
+                        await ignore_gone(self._ari.stop_moh(caller))
+                    else:
+                        await ignore_gone(self._ari.stop_bridge_moh(bridge_id))
                 case m.StartTimer(name, seconds):
                     self._start_timer(runtime, name, seconds)
                 case m.CancelTimer(name):
@@ -352,6 +406,14 @@ class CallService:
                         await self._store.offer_ended(call.id, attempt, outcome, now)
                 case m.BridgeAndRecord(bridge_id, channel_ids, recording_name):
                     await self._bridge_and_record(call, bridge_id, channel_ids, recording_name)
+                case m.AddToBridge(bridge_id, channel_id):
+                    await self._ari.add_channels(bridge_id, [channel_id])
+                case m.StartUrgentContact(court_id, case_number):
+                    self._spawn(
+                        self.contacts.start_from_ivr(call, court_id, case_number), "urgent contact"
+                    )
+                case m.EndContact(contact_id):
+                    await self.contacts.caller_gone(contact_id)
                 case m.LookUpCase(query_code, password, attempts_before):
                     query = self._case_query(runtime, query_code, password, attempts_before)
                     self._spawn(query, "case query")
@@ -399,7 +461,11 @@ class CallService:
         return WaitingEntry(call.id, queue_id, call.home_platform, queued_at, priority, excluded)
 
     async def _play(
-        self, runtime: CallRuntime, playback_id: str, prompts: tuple[PromptItem, ...]
+        self,
+        runtime: CallRuntime,
+        playback_id: str,
+        prompts: tuple[PromptItem, ...],
+        bridge_id: str | None = None,
     ) -> None:
         media = []
         for item in prompts:
@@ -418,6 +484,9 @@ class CallService:
         if not media:
             # Nothing to say after all: carry on as if it had been said, never dead air.
             runtime.events.put_nowait(m.PlaybackDone(playback_id))
+            return
+        if bridge_id is not None:
+            await self._ari.play_to_bridge(bridge_id, media, playback_id=playback_id)
             return
         await self._ari.play(runtime.call.caller_channel_id, media, playback_id=playback_id)
 
@@ -480,7 +549,7 @@ class CallService:
         self._router.release_seat(seat_id, call_id, outcome, wrap_up_s)
 
     async def _bridge_and_record(
-        self, call: m.Call, bridge_id: str, channel_ids: tuple[str, str], recording_name: str
+        self, call: m.Call, bridge_id: str, channel_ids: tuple[str, ...], recording_name: str
     ) -> None:
         try:
             await self._ari.create_bridge(bridge_id, bridge_type="mixing", name=call.id)

@@ -11,6 +11,7 @@ from agents.model import OfferOutcome
 from calls.model import (
     CALLBACK_ABANDONED,
     CALLBACK_QUEUE_TIMEOUT,
+    AddToBridge,
     AnnounceWait,
     Answer,
     BridgeAndRecord,
@@ -22,11 +23,17 @@ from calls.model import (
     CallState,
     CancelTimer,
     CaseLookedUp,
+    ContactJoined,
+    ContactLeft,
+    ContactRefused,
+    ContactStarted,
+    ContactUnreached,
     CreateCallbackTask,
     Dequeue,
     DestroyBridge,
     DialSeat,
     DigitPressed,
+    EndContact,
     EndReason,
     Enqueue,
     EnsureRecording,
@@ -47,6 +54,7 @@ from calls.model import (
     SeatUnavailable,
     StartHoldMusic,
     StartTimer,
+    StartUrgentContact,
     StopHoldMusic,
     StopPlayback,
     StopRecording,
@@ -110,6 +118,8 @@ def decide(
                 return _ivr_step(call, menu, ivr.PromptFinished(), queues, now, seats_open)
             if call.state is CallState.FAREWELL:
                 return _end_farewell(call, now)
+            if call.state is CallState.CONTACTING and not call.on_hold_music:
+                return replace(call, on_hold_music=True), [StartHoldMusic(call.bridge_id)]
             commands: list[CallCommand] = []
             if call.state is CallState.QUEUED and playback_id == call.choice_playback_id:
                 assert call.queue is not None and call.queue.max_wait_choice is not None
@@ -138,6 +148,11 @@ def decide(
                 return None
             if call.state is CallState.OFFERING:
                 return _requeue_after_failed_offer(call, now)
+            if call.state is CallState.CONTACTING or (
+                call.state is CallState.CONNECTED and call.contact_channel_id is not None
+            ):
+                # The caller stays with the judge (or keeps waiting for one) without the agent.
+                return _seat_gone(call)
             if call.state is CallState.CONNECTED:
                 if menu.survey is not None:
                     return _start_survey(call, menu.survey)
@@ -152,6 +167,22 @@ def decide(
             if call.state is not CallState.IVR or call.ivr is None:
                 return None
             return _ivr_step(call, menu, ivr.MessageRecorded(), queues, now, seats_open)
+        case ContactStarted(contact_id, hold_prompt, agent_stays):
+            return _contact_started(call, contact_id, hold_prompt, agent_stays)
+        case ContactRefused(_reason):
+            if call.state is not CallState.IVR or call.ivr is None:
+                return None
+            return _ivr_step(call, menu, ivr.ContactRefused(), queues, now, seats_open)
+        case ContactJoined(channel_id):
+            return _contact_joined(call, channel_id)
+        case ContactUnreached(prompt):
+            return _contact_unreached(call, prompt)
+        case ContactLeft(channel_id):
+            if channel_id != call.contact_channel_id or call.state is not CallState.CONNECTED:
+                return None
+            if call.seat_channel_id is not None:
+                return replace(call, contact_channel_id=None), []
+            return _end_connected(call, Party.CONTACT, now)
         case Resynced():
             if call.state is CallState.CONNECTED and call.bridge_id is not None:
                 return call, [EnsureRecording(call.bridge_id, call.id)]
@@ -225,6 +256,9 @@ def _apply_ivr(
                 commands.append(RecordMessage(message_name_for(call.id), max_seconds))
             case ivr.LookUpCase():
                 commands.append(action)  # the IVR's request goes to the case directory as is
+            case ivr.ContactJudge(court_id, case_number):
+                commands.append(CancelTimer(IVR_INPUT_TIMER))
+                commands.append(StartUrgentContact(court_id, case_number))
             case ivr.Finish(reason):
                 end_reason = EndReason(reason)
                 if end_reason is EndReason.MESSAGE_LEFT:
@@ -387,8 +421,21 @@ def _farewell(call: Call, prompt: str, reason: EndReason) -> Decision:
 def _end_farewell(call: Call, now: datetime) -> Decision:
     reason = call.pending_end or EndReason.COMPLETED
     by = Party.CALLER if reason is EndReason.CALLBACK_REQUESTED else Party.SYSTEM
+    bridge = _farewell_bridge(call)
     call, commands = _end(call, reason, by, now)
-    return call, [CancelTimer(FAREWELL_TIMER), *commands, HangUp(call.caller_channel_id)]
+    return call, [
+        CancelTimer(FAREWELL_TIMER),
+        *commands,
+        *bridge,
+        HangUp(call.caller_channel_id),
+    ]
+
+
+def _farewell_bridge(call: Call) -> list[CallCommand]:
+    """An unreached urgent contact says goodbye in the call's bridge: it goes with the call."""
+    if call.pending_end is not EndReason.URGENT_UNREACHED or call.bridge_id is None:
+        return []
+    return [StopRecording(call.id), DestroyBridge(call.bridge_id)]
 
 
 def _seat_assigned(call: Call, seat_id: str, now: datetime) -> Decision:
@@ -490,10 +537,13 @@ def _caller_left(call: Call, now: datetime) -> Decision:
             ]
         case CallState.FAREWELL:
             reason = call.pending_end or EndReason.COMPLETED
+            bridge = _farewell_bridge(call)
             call, commands = _end(call, reason, Party.CALLER, now)
-            return call, [CancelTimer(FAREWELL_TIMER), *commands]
+            return call, [CancelTimer(FAREWELL_TIMER), *commands, *bridge]
         case CallState.CONNECTED:
             return _end_connected(call, Party.CALLER, now)
+        case CallState.CONTACTING:
+            return _caller_left_contact(call, now)
         case CallState.SURVEY:
             # The seat hung up first; a caller who leaves during the survey just doesn't answer.
             call, commands = _end(call, EndReason.COMPLETED, Party.SEAT, now)
@@ -514,18 +564,120 @@ def _abandoned_callback(call: Call, now: datetime) -> list[CallCommand]:
 
 
 def _end_connected(call: Call, by: Party, now: datetime) -> Decision:
-    assert call.seat_id is not None and call.seat_channel_id is not None
-    assert call.bridge_id is not None and call.queue is not None
-    other = call.seat_channel_id if by is Party.CALLER else call.caller_channel_id
+    assert call.bridge_id is not None
+    leaver = {
+        Party.CALLER: call.caller_channel_id,
+        Party.SEAT: call.seat_channel_id,
+        Party.CONTACT: call.contact_channel_id,
+    }.get(by)
+    others = [
+        channel
+        for channel in (call.caller_channel_id, call.seat_channel_id, call.contact_channel_id)
+        if channel is not None and channel != leaver
+    ]
     commands: list[CallCommand] = [
         # Stopped while the bridge still exists: Asterisk sends RecordingFinished only to apps
         # still subscribed to the bridge, and destroying it first can lose that event.
         StopRecording(call.id),
-        HangUp(other),
+        *(HangUp(channel) for channel in others),
         DestroyBridge(call.bridge_id),
-        ReleaseSeat(call.seat_id, OfferOutcome.ANSWERED, call.offer_attempt, call.queue.wrap_up_s),
+        *_release_answering_seat(call),
     ]
     call, ended = _end(call, EndReason.COMPLETED, by, now)
+    return call, [*commands, *ended]
+
+
+def _release_answering_seat(call: Call) -> list[CallCommand]:
+    """The seat that took the call goes to wrap-up; one already let go is not released twice."""
+    if call.seat_id is None or call.seat_channel_id is None:
+        return []
+    wrap_up_s = call.queue.wrap_up_s if call.queue is not None else 0
+    return [ReleaseSeat(call.seat_id, OfferOutcome.ANSWERED, call.offer_attempt, wrap_up_s)]
+
+
+def _seat_gone(call: Call) -> Decision:
+    return replace(call, seat_channel_id=None), _release_answering_seat(call)
+
+
+def _contact_started(call: Call, contact_id: int, hold_prompt: str, agent_stays: bool) -> Decision:
+    if call.contact_id is not None or not (
+        (call.state is CallState.IVR and call.ivr is not None)
+        or (call.state is CallState.CONNECTED and call.seat_channel_id is not None)
+    ):
+        # Not a moment to put the caller on hold (or a contact already ran): call it off.
+        return call, [EndContact(contact_id)]
+    commands: list[CallCommand] = []
+    if call.state is CallState.IVR:
+        commands.append(CancelTimer(IVR_INPUT_TIMER))
+        if call.playback_id is not None:
+            commands.append(StopPlayback(call.playback_id))
+        bridge_id = bridge_id_for(call.id)
+        # The caller alone in a recorded bridge: the whole chain is on the recording.
+        commands.append(BridgeAndRecord(bridge_id, (call.caller_channel_id,), call.id))
+        call = replace(call, bridge_id=bridge_id, playback_id=None)
+    assert call.bridge_id is not None
+    call = replace(
+        call,
+        state=CallState.CONTACTING,
+        contact_id=contact_id,
+        agent_stays=agent_stays,
+        on_hold_music=False,
+    )
+    call, play = _play(call, (hold_prompt,))
+    return call, [*commands, replace(play, bridge_id=call.bridge_id)]
+
+
+def _contact_joined(call: Call, channel_id: str) -> Decision:
+    if call.state is not CallState.CONTACTING or call.bridge_id is None:
+        return call, [HangUp(channel_id)]
+    commands: list[CallCommand] = []
+    if call.playback_id is not None:
+        commands.append(StopPlayback(call.playback_id))
+    commands += [StopHoldMusic(call.bridge_id), AddToBridge(call.bridge_id, channel_id)]
+    call = replace(
+        call,
+        state=CallState.CONNECTED,
+        contact_channel_id=channel_id,
+        playback_id=None,
+        on_hold_music=False,
+        connected_at=call.connected_at or None,
+    )
+    if call.seat_channel_id is not None and not call.agent_stays:
+        commands.append(HangUp(call.seat_channel_id))
+        call, release = _seat_gone(call)
+        commands += release
+    return call, commands
+
+
+def _contact_unreached(call: Call, prompt: str) -> Decision | None:
+    if call.state is not CallState.CONTACTING or call.bridge_id is None:
+        return None
+    commands: list[CallCommand] = []
+    if call.playback_id is not None:
+        commands.append(StopPlayback(call.playback_id))
+    commands.append(StopHoldMusic(call.bridge_id))
+    call = replace(call, playback_id=None, on_hold_music=False)
+    if call.seat_channel_id is not None:
+        # The agent is still there: back to the conversation, both hear what happens next.
+        call, play = _play(replace(call, state=CallState.CONNECTED), (prompt,))
+        return call, [*commands, replace(play, bridge_id=call.bridge_id)]
+    call, play = _play(
+        replace(call, state=CallState.FAREWELL, pending_end=EndReason.URGENT_UNREACHED), (prompt,)
+    )
+    return call, [
+        *commands,
+        replace(play, bridge_id=call.bridge_id),
+        StartTimer(FAREWELL_TIMER, FAREWELL_GUARD_S),
+    ]
+
+
+def _caller_left_contact(call: Call, now: datetime) -> Decision:
+    assert call.contact_id is not None and call.bridge_id is not None
+    commands: list[CallCommand] = [EndContact(call.contact_id), StopRecording(call.id)]
+    if call.seat_channel_id is not None:
+        commands.append(HangUp(call.seat_channel_id))
+    commands += [DestroyBridge(call.bridge_id), *_release_answering_seat(call)]
+    call, ended = _end(call, EndReason.ABANDONED_IN_CONTACT, Party.CALLER, now)
     return call, [*commands, *ended]
 
 

@@ -16,7 +16,7 @@ from config.yaml_positions import (
     PositionedDocument,
     load_positioned,
 )
-from ivr.model import MessageNode
+from ivr.model import MessageNode, UrgentContactNode
 from routing.policy import SELECTORS
 
 
@@ -123,7 +123,7 @@ def _ivr_problems(
         for index, name in enumerate(getattr(node, "prompts", [])):
             if name not in prompts:
                 yield (*where, "prompts", index), f"unknown prompt {name!r}"
-        for field in ("next",):
+        for field in ("next", "unverified", "refused"):
             target = getattr(node, field, None)
             if target is not None and target not in nodes:
                 yield (*where, field), f"unknown node {target!r}"
@@ -180,6 +180,20 @@ def _number_problems(config: HotlineConfig) -> Iterator[tuple[Location, str]]:
             seen.add(number)
 
 
+def _urgent_problems(config: HotlineConfig, prompts: set[str]) -> Iterator[tuple[Location, str]]:
+    urgent = config.urgent
+    if urgent is not None:
+        for field in ("hold_prompt", "unreached_prompt"):
+            if getattr(urgent, field) not in prompts:
+                yield ("urgent", field), f"unknown prompt {getattr(urgent, field)!r}"
+        if not any(carrier.outbound for carrier in config.asterisk.carriers):
+            yield ("urgent",), "needs a carrier with `outbound` to ring the judge through"
+        return
+    for node_id, node in config.ivr.nodes.items():
+        if isinstance(node, UrgentContactNode):
+            yield ("ivr", "nodes", node_id, "type"), "urgent_contact needs an `urgent:` section"
+
+
 def _cross_reference_problems(config: HotlineConfig) -> Iterator[tuple[Location, str]]:
     yield from _duplicates("platform", "platforms", [p.id for p in config.platforms])
     yield from _duplicates("seat", "seats", [s.id for s in config.seats])
@@ -204,6 +218,7 @@ def _cross_reference_problems(config: HotlineConfig) -> Iterator[tuple[Location,
         if codes[code] > 1:
             yield ("agents", f"{name}_code"), f"feature code {code!r} is used more than once"
     yield from _ivr_problems(config, prompts, queues)
+    yield from _urgent_problems(config, prompts)
     for platform_id in config.hours.platform_hours:
         if platform_id not in platforms:
             yield ("hours", "platform_hours", platform_id), f"unknown platform {platform_id!r}"

@@ -15,6 +15,7 @@ from config.base import Strict
 from ivr.model import Key, Node, SurveySection
 from routing.policy import PlatformKind, Strategy
 from schedule.config import HoursSection
+from urgent.config import UrgentSection
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
 SeatId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")]
@@ -261,6 +262,8 @@ class HotlineConfig(Strict):
     hours: HoursSection = Field(default_factory=HoursSection)
     case_query: CaseQueryPolicy = Field(default_factory=CaseQueryPolicy)
     agents: AgentsSection = Field(default_factory=AgentsSection)
+    # Urgent contact with the judge (agent-started, or an `urgent_contact` IVR node); None: off.
+    urgent: UrgentSection | None = None
     prompts: PromptsSection
     ivr: IvrSection
     platforms: list[Platform] = Field(min_length=1)

@@ -22,6 +22,7 @@ from agents.store import AgentStore
 from ari import events as ari_events
 from ari.client import AriClient
 from ari.event_stream import AriEventStream
+from ari.tasks import ignore_gone
 from callbacks.service import CallbackService, CallbackSettings
 from callbacks.store import CallbackStore
 from calls.model import MaxWaitChoice, QueuePolicy
@@ -33,6 +34,7 @@ from cases.store import CaseStore
 from config.holder import ConfigHolder
 from config.schema import HotlineConfig, PlatformKind
 from config.secrets import SecretStore
+from directory.store import DirectoryStore
 from hotline.http import StatusServer
 from ivr.case_status import answer_for
 from ivr.model import CaseAnswered
@@ -44,6 +46,9 @@ from routing.policy import QueueRouting, Tier, WaitingEntry
 from routing.service import Router
 from schedule.hours import SeatHours
 from store.database import create_pool, migrate
+from urgent.service import LEG_APP_ARG as URGENT_LEG_APP_ARG
+from urgent.service import Unreached, UrgentContactService, UrgentSettings
+from urgent.store import UrgentStore
 
 log = structlog.get_logger(__name__)
 
@@ -145,6 +150,11 @@ def callback_settings(config: HotlineConfig) -> CallbackSettings:
     )
 
 
+def urgent_settings(config: HotlineConfig) -> UrgentSettings:
+    carrier = next((c.name for c in config.asterisk.carriers if c.outbound), None)
+    return UrgentSettings(config.urgent, carrier, config.hotline.numbers[0])
+
+
 def queue_routing(config: HotlineConfig) -> dict[str, QueueRouting]:
     return {
         queue.id: QueueRouting(
@@ -213,6 +223,9 @@ class Hotline:
         self._settings = call_settings(holder.current, locations)
         self._callback_settings = callback_settings(holder.current)
         self.callbacks: CallbackService | None = None
+        self._urgent_settings = urgent_settings(holder.current)
+        self.urgent: UrgentContactService | None = None
+        self.directory: DirectoryStore | None = None
         self._hours = SeatHours.from_config(holder.current.hours)
         # Calls to the hotline number reach the HQ platform first; its hours decide.
         self._hq_platform = hq_platform(holder.current)
@@ -293,6 +306,21 @@ class Hotline:
             next_opening=next_opening,
         )
         stack.push_async_callback(callbacks.stop)
+        self.directory = DirectoryStore(pool)
+        self.urgent = urgent = UrgentContactService(
+            ari,
+            UrgentStore(pool),
+            self.directory,
+            lambda: self._urgent_settings,
+            self._clock,
+            speak=self._speak,
+            unreached=self._urgent_unreached,
+            hotline_name=f"{config.hotline.numbers[0]}热线",
+        )
+        interrupted = await urgent.recover()
+        if interrupted:
+            log.warning("urgent contacts interrupted by a restart", contacts=interrupted)
+        stack.push_async_callback(urgent.stop)
         self.calls = calls = CallService(
             ari,
             CallStore(pool),
@@ -305,7 +333,9 @@ class Hotline:
             look_up_case=self._case_lookup(pool),
             seats_open=lambda now: self._hours.is_open(self._hq_platform, now),
             callbacks=callbacks,
+            contacts=urgent,
         )
+        urgent.calls = calls
         stack.push_async_callback(calls.stop)
         self.holder.on_change(self._config_changed)
 
@@ -319,6 +349,10 @@ class Hotline:
                 await ari.subscribe(",".join(f"deviceState:PJSIP/{seat}" for seat in batch))
             channels = await calls.resync(app)
             await callbacks.resync(channels)
+            for channel_id in channels:
+                if urgent.owns_channel(channel_id) and not urgent.tracks(channel_id):
+                    log.warning("hanging up an urgent leg left from before", channel=channel_id)
+                    await ignore_gone(ari.hangup(channel_id))
 
         async def route_event(event: ari_events.Event) -> None:
             # Seats dialling feature codes are the agents' business; everything else is a call's.
@@ -330,6 +364,19 @@ class Hotline:
                 if event.args[:1] in (["callback-seat"], ["callback-citizen"]):
                     await callbacks.handle_event(event)
                     return
+                if event.args[:1] == [URGENT_LEG_APP_ARG]:
+                    await urgent.handle_event(event)
+                    return
+            elif isinstance(event, ari_events.PlaybackFinished):
+                if urgent.owns_channel(event.playback.target_uri.removeprefix("channel:")):
+                    await urgent.handle_event(event)
+                    return
+            elif isinstance(
+                event,
+                ari_events.StasisEnd | ari_events.ChannelDestroyed | ari_events.ChannelDtmfReceived,
+            ) and urgent.owns_channel(event.channel.id):
+                await urgent.handle_event(event)
+                return
             elif isinstance(
                 event, ari_events.StasisEnd | ari_events.ChannelDestroyed
             ) and callbacks.owns_channel(event.channel.id):
@@ -353,6 +400,9 @@ class Hotline:
         status = StatusServer(self, self._secrets.resolve(config.hotline.api_token))
         self.status_url = await status.start(self._status_listen)
         stack.push_async_callback(status.stop)
+
+    async def _urgent_unreached(self, unreached: Unreached) -> None:
+        log.error("urgent contact unreached; no work-order service", contact=unreached.contact_id)
 
     async def _background(self, stack: AsyncExitStack, work: Any, name: str) -> None:
         task: asyncio.Task[None] = asyncio.create_task(work, name=name)
@@ -393,6 +443,7 @@ class Hotline:
         # New calls take the new menu and queues; calls under way keep the version they began with.
         self._settings = call_settings(config, self.locations)
         self._callback_settings = callback_settings(config)
+        self._urgent_settings = urgent_settings(config)
         self._hours = SeatHours.from_config(config.hours)
         self._hq_platform = hq_platform(config)
         configure_board(self.seats, config)

@@ -153,6 +153,8 @@ def describe_transition(
             return [f"connected to seat {after.seat or '?'}"] if moved else []
         case CallState.SURVEY:
             return ["the seat hung up: satisfaction survey"] if moved else []
+        case CallState.CONTACTING:
+            return ["on hold: the hotline is ringing the judge"] if moved else []
         case CallState.FAREWELL:
             return ["a last prompt, then the hotline hangs up"] if moved else []
         case CallState.ENDED:

@@ -13,6 +13,7 @@ from aiohttp import web
 from agents.model import Seat, StatusSource
 from agents.policy import AgentError, StatusRequest
 from hotline.logs import mask_phone
+from urgent.service import UrgentError
 
 if TYPE_CHECKING:
     from hotline.app import Hotline
@@ -82,6 +83,18 @@ _AGENT_ERROR_STATUS = {
 }
 
 
+_URGENT_ERROR_STATUS = {
+    "urgent-not-configured": 409,
+    "call-not-found": 404,
+    "call-not-connected": 409,
+    "case-not-found": 404,
+    "no-contact-number": 422,
+    "urgent-too-many-at-once": 429,
+    "urgent-case-rate-limited": 429,
+    "urgent-caller-rate-limited": 429,
+}
+
+
 class StatusServer:
     def __init__(self, hotline: Hotline, api_token: str) -> None:
         self._hotline = hotline
@@ -94,6 +107,8 @@ class StatusServer:
         app.router.add_get("/api/status", self._status)
         app.router.add_get("/api/seats", self._seats)
         app.router.add_post("/api/seats/{seat_id}/status", self._set_status)
+        app.router.add_post("/api/calls/{call_id}/urgent-contact", self._urgent_contact)
+        app.router.add_get("/api/urgent-contacts/{contact_id}", self._urgent_steps)
         app.router.add_get("/healthz", self._health)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -165,6 +180,84 @@ class StatusServer:
         except AgentError as exc:
             return _error(_AGENT_ERROR_STATUS.get(exc.code, 409), exc.code, str(exc))
         return web.json_response(seat_document(seat))
+
+    async def _json_body(self, request: web.Request) -> dict[str, Any] | web.Response:
+        try:
+            body = await request.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return _error(400, "bad-json", "the body must be a JSON object")
+        if not isinstance(body, dict):
+            return _error(400, "bad-json", "the body must be a JSON object")
+        return body
+
+    async def _urgent_contact(self, request: web.Request) -> web.Response:
+        """An agent asks the switch to ring the judge of a case for the caller on this call.
+
+        Only a court and case number are taken, never a number: what is rung comes from the
+        directory.
+        """
+        if not self._authorised(request):
+            return _error(401, "unauthorized", "an 'Authorization: Bearer <api token>' is required")
+        body = await self._json_body(request)
+        if isinstance(body, web.Response):
+            return body
+        fields = {}
+        for name in ("court_id", "case_number", "seat"):
+            value = body.get(name)
+            if not isinstance(value, str) or not value.strip() or len(value) > 100:
+                return _error(422, "bad-field", f"{name}: must be a non-empty string")
+            fields[name] = value.strip()
+        urgent = self._hotline.urgent
+        if urgent is None:
+            return _error(503, "not-ready", "the switch is starting")
+        call_id = request.match_info["call_id"]
+        call = self._hotline.calls.call(call_id) if self._hotline.calls else None
+        if call is not None and call.seat_id != fields["seat"]:
+            return _error(403, "not-your-call", f"seat: {fields['seat']} is not on call {call_id}")
+        try:
+            contact_id = await urgent.start(
+                call_id, fields["court_id"], fields["case_number"], fields["seat"]
+            )
+        except UrgentError as exc:
+            return _error(_URGENT_ERROR_STATUS.get(exc.code, 409), exc.code, str(exc))
+        return web.json_response({"contact_id": contact_id, "call_id": call_id}, status=201)
+
+    async def _urgent_steps(self, request: web.Request) -> web.Response:
+        """Each number rung so far, its outcome and timing; numbers in full only with the token."""
+        urgent = self._hotline.urgent
+        if urgent is None:
+            return _error(503, "not-ready", "the switch is starting")
+        raw = request.match_info["contact_id"]
+        if not raw.isdigit():
+            return _error(404, "contact-not-found", f"no urgent contact {raw}")
+        contact = await urgent.describe(int(raw))
+        if contact is None:
+            return _error(404, "contact-not-found", f"no urgent contact {raw}")
+        full = self._authorised(request)
+        return web.json_response(
+            {
+                "id": contact.id,
+                "call_id": contact.call_id,
+                "court_id": contact.court_id,
+                "case_number": contact.case_number,
+                "outcome": contact.outcome,
+                "started_at": contact.started_at.isoformat(),
+                "ended_at": contact.ended_at.isoformat() if contact.ended_at else None,
+                "steps": [
+                    {
+                        "step": step.step_no,
+                        "role": step.role,
+                        "name": step.name,
+                        "number": step.number if full else mask_phone(step.number),
+                        "dialled_at": step.dialled_at.isoformat(),
+                        "answered_at": step.answered_at.isoformat() if step.answered_at else None,
+                        "ended_at": step.ended_at.isoformat() if step.ended_at else None,
+                        "outcome": step.outcome,
+                    }
+                    for step in contact.steps
+                ],
+            }
+        )
 
     async def _health(self, _request: web.Request) -> web.Response:
         connected = bool(self._hotline.events and self._hotline.events.connected)

@@ -32,7 +32,8 @@ def status_text(case: Case, zone: tzinfo) -> str:
 def answer_for(outcome: QueryOutcome, zone: tzinfo) -> CaseAnswered:
     match outcome:
         case Found(case):
-            return CaseAnswered(CaseAnswerKind.FOUND, status_text(case, zone))
+            found = (case.court_id, case.case_number)
+            return CaseAnswered(CaseAnswerKind.FOUND, status_text(case, zone), found)
         case Wrong():
             kind = CaseAnswerKind.REFUSED if outcome.offer_agent else CaseAnswerKind.WRONG
             return CaseAnswered(kind)

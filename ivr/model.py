@@ -107,13 +107,32 @@ class SurveySection(Strict):
         return value
 
 
+class UrgentContactNode(Strict):
+    """Urgent contact with the judge of the case the caller has just verified (case_query).
+
+    A caller with no verified case goes to `unverified` (e.g. the case query); a contact that
+    cannot be made (no number for the case, too many requests) goes to `refused`.
+    """
+
+    type: Literal["urgent_contact"]
+    unverified: NodeId
+    refused: NodeId
+
+
 class HangupNode(Strict):
     type: Literal["hangup"]
     prompts: list[PromptId] = Field(default_factory=list)
 
 
 Node = Annotated[
-    MenuNode | PlayNode | QueueNode | CollectNode | CaseQueryNode | HangupNode | MessageNode,
+    MenuNode
+    | PlayNode
+    | QueueNode
+    | CollectNode
+    | CaseQueryNode
+    | HangupNode
+    | MessageNode
+    | UrgentContactNode,
     Field(discriminator="type"),
 ]
 
@@ -127,6 +146,7 @@ class IvrStep(enum.StrEnum):
     SAYING_GOODBYE = "saying_goodbye"
     RECORDING = "recording"  # the caller is leaving a message
     ROUTING = "routing"  # a prompt plays before the caller goes to a queue
+    CONTACTING = "contacting"  # the call rings the judge's chain; the IVR waits for the outcome
     DONE = "done"
 
 
@@ -152,6 +172,7 @@ class IvrState:
     case_attempts: int = 0  # case queries tried in this call
     message_taken: bool = False  # the caller has started leaving a message
     route_to: str | None = None  # the queue a ROUTING step leads to
+    verified_case: tuple[str, str] | None = None  # (court id, case number) after a case query
 
     def value(self, name: str) -> str | None:
         return dict(self.values).get(name)
@@ -188,6 +209,7 @@ class CaseAnswerKind(enum.StrEnum):
 class CaseAnswered:
     kind: CaseAnswerKind
     status_text: str | None = None
+    case: tuple[str, str] | None = None  # (court id, case number) when found
 
 
 @dataclass(frozen=True)
@@ -195,7 +217,20 @@ class MessageRecorded:
     pass
 
 
-IvrEvent = Started | PromptFinished | KeyPressed | InputTimedOut | CaseAnswered | MessageRecorded
+@dataclass(frozen=True)
+class ContactRefused:
+    pass
+
+
+IvrEvent = (
+    Started
+    | PromptFinished
+    | KeyPressed
+    | InputTimedOut
+    | CaseAnswered
+    | MessageRecorded
+    | ContactRefused
+)
 
 
 # ---- what the IVR asks the call to do -----------------------------------------------------
@@ -246,4 +281,19 @@ class Finish:
     reason: str  # an EndReason value
 
 
-IvrAction = Play | StopPrompt | WaitForInput | RouteToQueue | LookUpCase | RecordMessage | Finish
+@dataclass(frozen=True)
+class ContactJudge:
+    court_id: str
+    case_number: str
+
+
+IvrAction = (
+    Play
+    | StopPrompt
+    | WaitForInput
+    | RouteToQueue
+    | LookUpCase
+    | RecordMessage
+    | ContactJudge
+    | Finish
+)

@@ -10,6 +10,8 @@ from ivr.model import (
     CaseAnswerKind,
     CaseQueryNode,
     CollectNode,
+    ContactJudge,
+    ContactRefused,
     Finish,
     HangupNode,
     InputTimedOut,
@@ -34,6 +36,7 @@ from ivr.model import (
     Started,
     StopPrompt,
     SurveySection,
+    UrgentContactNode,
     WaitForInput,
 )
 
@@ -131,6 +134,11 @@ def _enter(program: IvrProgram, state: IvrState, node_id: str, *, push: bool = T
             return replace(state, step=IvrStep.SAYING_GOODBYE), [Play(prompts)]
         case MessageNode():
             return state, [Play((node.prompt,))]
+        case UrgentContactNode():
+            if state.verified_case is None:
+                return _enter(program, state, node.unverified, push=False)
+            court_id, case_number = state.verified_case
+            return replace(state, step=IvrStep.CONTACTING), [ContactJudge(court_id, case_number)]
         case _:
             assert_never(node)
 
@@ -148,8 +156,13 @@ def decide(program: IvrProgram, state: IvrState, event: IvrEvent) -> Result | No
             return _prompt_finished(program, state)
         case InputTimedOut():
             return _timed_out(program, state)
-        case CaseAnswered(kind, status_text):
-            return _case_answered(program, state, kind, status_text)
+        case CaseAnswered(kind, status_text, case):
+            return _case_answered(program, state, kind, status_text, case)
+        case ContactRefused():
+            node = program.nodes[state.node]
+            if state.step is not IvrStep.CONTACTING or not isinstance(node, UrgentContactNode):
+                return None
+            return _enter(program, state, node.refused, push=False)
         case MessageRecorded():
             node = program.nodes[state.node]
             if state.step is not IvrStep.RECORDING or not isinstance(node, MessageNode):
@@ -199,7 +212,7 @@ def _key(program: IvrProgram, state: IvrState, digit: str) -> Result | None:
                 return entered, [*stop, *entering]
             after, actions = followed
             return after, [*stop, *actions]
-        case QueueNode() | HangupNode() | MessageNode():
+        case QueueNode() | HangupNode() | MessageNode() | UrgentContactNode():
             return None
         case _:
             assert_never(node)
@@ -344,7 +357,11 @@ def _retry(program: IvrProgram, state: IvrState, *, invalid: bool) -> Result:
 
 
 def _case_answered(
-    program: IvrProgram, state: IvrState, kind: CaseAnswerKind, status_text: str | None
+    program: IvrProgram,
+    state: IvrState,
+    kind: CaseAnswerKind,
+    status_text: str | None,
+    case: tuple[str, str] | None = None,
 ) -> Result | None:
     node = program.nodes[state.node]
     if state.step is not IvrStep.LOOKING_UP or not isinstance(node, CaseQueryNode):
@@ -352,7 +369,7 @@ def _case_answered(
     match kind:
         case CaseAnswerKind.FOUND:
             spoken = Speech(status_text or "")
-            reading = replace(state, step=IvrStep.PROMPTING, phase=Phase.STATUS)
+            reading = replace(state, step=IvrStep.PROMPTING, phase=Phase.STATUS, verified_case=case)
             return reading, [Play((spoken,))]
         case CaseAnswerKind.WRONG:
             again = replace(state, step=IvrStep.PROMPTING, phase=Phase.CODE)

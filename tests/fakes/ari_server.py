@@ -358,6 +358,9 @@ class FakeAri:
             ("POST", re.compile(f"/bridges/{seg}/addChannel"), self._add_channel),
             ("POST", re.compile(f"/bridges/{seg}/removeChannel"), self._remove_channel),
             ("POST", re.compile(f"/bridges/{seg}/record"), self._record_bridge),
+            ("POST", re.compile(f"/bridges/{seg}/play/{seg}"), self._play_to_bridge),
+            ("POST", re.compile(f"/bridges/{seg}/moh"), self._bridge_no_content),
+            ("DELETE", re.compile(f"/bridges/{seg}/moh"), self._bridge_no_content),
             ("POST", re.compile(f"/channels/{seg}/record"), self._record_channel),
             ("GET", re.compile(f"/recordings/live/{seg}"), self._get_live_recording),
             ("POST", re.compile(f"/recordings/live/{seg}/stop"), self._stop_recording),
@@ -554,6 +557,31 @@ class FakeAri:
     ) -> web.Response:
         bridge = self.bridges.get(match[1])
         return _error(404, "Bridge not found") if bridge is None else web.json_response(bridge)
+
+    async def _bridge_no_content(
+        self, _request: web.Request, match: re.Match[str], _rec: RecordedRequest
+    ) -> web.Response:
+        if match[1] not in self.bridges:
+            return _error(404, "Bridge not found")
+        return web.Response(status=204)
+
+    async def _play_to_bridge(
+        self, _request: web.Request, match: re.Match[str], rec: RecordedRequest
+    ) -> web.Response:
+        if match[1] not in self.bridges:
+            return _error(404, "Bridge not found")
+        media = rec.params.get("media")
+        if not media:
+            return _error(400, "Missing parameter media")
+        playback = {
+            "id": match[2],
+            "media_uri": media.split(",")[0],
+            "target_uri": f"bridge:{match[1]}",
+            "language": rec.params.get("lang", "zh"),
+            "state": "queued",
+        }
+        self.playbacks[match[2]] = playback
+        return web.json_response(playback, status=201)
 
     async def _destroy_bridge(
         self, _request: web.Request, match: re.Match[str], _rec: RecordedRequest

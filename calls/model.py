@@ -187,6 +187,7 @@ class SeatLeft:
 class CaseLookedUp:
     kind: CaseAnswerKind
     status_text: str | None = None
+    case: tuple[str, str] | None = None  # (court id, case number) when found
 
 
 @dataclass(frozen=True)

@@ -501,7 +501,7 @@ class CallService:
         except Exception:
             log.exception("case query failed; handing the caller to an agent")
             answer = CaseAnswered(CaseAnswerKind.REFUSED)
-        runtime.events.put_nowait(m.CaseLookedUp(answer.kind, answer.status_text))
+        runtime.events.put_nowait(m.CaseLookedUp(answer.kind, answer.status_text, answer.case))
 
     def _start_timer(self, runtime: CallRuntime, name: str, seconds: float) -> None:
         previous = runtime.timers.pop(name, None)

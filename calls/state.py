@@ -158,10 +158,10 @@ def decide(
                     return _start_survey(call, menu.survey)
                 return _end_connected(call, Party.SEAT, now)
             return None
-        case CaseLookedUp(kind, status_text):
+        case CaseLookedUp(kind, status_text, case):
             if call.state is not CallState.IVR or call.ivr is None:
                 return None
-            answer = ivr.CaseAnswered(kind, status_text)
+            answer = ivr.CaseAnswered(kind, status_text, case)
             return _ivr_step(call, menu, answer, queues, now, seats_open)
         case MessageRecorded(_name):
             if call.state is not CallState.IVR or call.ivr is None:

@@ -9,13 +9,16 @@ from calls.model import (
     AddToBridge,
     BridgeAndRecord,
     Call,
+    CallerEntered,
     CallerLeft,
     CallState,
+    CaseLookedUp,
     ContactJoined,
     ContactLeft,
     ContactStarted,
     ContactUnreached,
     DestroyBridge,
+    DigitPressed,
     EndContact,
     EndReason,
     HangUp,
@@ -28,7 +31,20 @@ from calls.model import (
     StopHoldMusic,
     StopRecording,
 )
-from tests.unit.test_call_state import SEAT_CHANNEL, attempt, connected, in_ivr, step
+from calls.state import decide
+from ivr.model import CaseAnswerKind, CaseQueryNode, IvrStep
+from ivr.state import IvrProgram
+from tests.unit.test_call_state import (
+    GENERAL,
+    MENU,
+    SEAT_CHANNEL,
+    at,
+    attempt,
+    connected,
+    in_ivr,
+    new_call,
+    step,
+)
 
 BRIDGE = "c1-bridge"
 JUDGE = "urgent-5-leg1"
@@ -129,3 +145,32 @@ def test_agent_leaving_while_the_chain_rings_keeps_the_caller_waiting() -> None:
     call, commands = step(holding(connected()), SeatLeft(SEAT_CHANNEL), 30)
     assert call.state is CallState.CONTACTING and call.seat_channel_id is None
     assert commands == [ReleaseSeat("high-01", OfferOutcome.ANSWERED, 1, 20)]
+
+
+def test_the_case_a_caller_verified_reaches_the_ivr_so_its_judge_can_be_asked_for() -> None:
+    program = IvrProgram(
+        **{
+            **MENU.__dict__,
+            "start": "case",
+            "nodes": {
+                **MENU.nodes,
+                "case": CaseQueryNode(
+                    type="case_query",
+                    code_prompt="code",
+                    password_prompt="password",
+                    wrong_prompt="wrong",
+                    agent_prompt="agent",
+                    next="main",
+                    agent_queue="general",
+                ),
+            },
+        }
+    )
+    call = new_call()
+    for event in [CallerEntered(), *(DigitPressed(d) for d in "123456#8888#")]:
+        call = (decide(call, event, at(1), program, {"general": GENERAL}.__getitem__) or (call,))[0]
+    assert call.ivr is not None and call.ivr.step is IvrStep.LOOKING_UP
+    found = CaseLookedUp(CaseAnswerKind.FOUND, "审理中", ("chaoyang", "(2026)京0105民初100号"))
+    result = decide(call, found, at(2), program, {"general": GENERAL}.__getitem__)
+    assert result is not None and result[0].ivr is not None
+    assert result[0].ivr.verified_case == ("chaoyang", "(2026)京0105民初100号")

@@ -25,6 +25,7 @@ COPY sandbox sandbox
 COPY schedule schedule
 COPY simulate simulate
 COPY store store
+COPY workorders workorders
 COPY bench bench
 COPY asterisk-conf asterisk-conf
 # Editable, so sandbox/ finds asterisk-conf/ beside it when rendering Asterisk's configuration.

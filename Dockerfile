@@ -26,6 +26,7 @@ COPY schedule schedule
 COPY simulate simulate
 COPY store store
 COPY urgent urgent
+COPY workorders workorders
 COPY bench bench
 COPY asterisk-conf asterisk-conf
 # Editable, so sandbox/ finds asterisk-conf/ beside it when rendering Asterisk's configuration.

@@ -16,6 +16,7 @@ from ivr.model import Key, Node, SurveySection
 from routing.policy import PlatformKind, Strategy
 from schedule.config import HoursSection
 from urgent.config import UrgentSection
+from workorders.config import WorkOrdersSection
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
 SeatId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")]
@@ -264,6 +265,7 @@ class HotlineConfig(Strict):
     agents: AgentsSection = Field(default_factory=AgentsSection)
     # Urgent contact with the judge (agent-started, or an `urgent_contact` IVR node); None: off.
     urgent: UrgentSection | None = None
+    work_orders: WorkOrdersSection = Field(default_factory=WorkOrdersSection)
     prompts: PromptsSection
     ivr: IvrSection
     platforms: list[Platform] = Field(min_length=1)

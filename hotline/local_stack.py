@@ -26,6 +26,7 @@ def ensure_secrets(config: HotlineConfig, secrets: SecretStore) -> list[str]:
     references = [
         config.asterisk.ari_password,
         config.hotline.api_token,
+        config.work_orders.link_secret,
         *(seat.password for seat in config.seats),
     ]
     if config.database.password:

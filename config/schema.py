@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 
 from cases.config import CaseQueryPolicy
-from config.base import Strict
+from config.base import SECRET_REFERENCE, SecretReference, Strict
 from ivr.model import Key, Node, SurveySection
 from routing.policy import PlatformKind, Strategy
 from schedule.config import HoursSection
@@ -22,27 +22,7 @@ Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
 SeatId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")]
 Digits = Annotated[str, Field(pattern=r"^[0-9]{3,20}$")]
 FeatureCode = Annotated[str, Field(pattern=r"^\*[0-9]{2,4}$")]
-SECRET_REFERENCE = re.compile(r"^(secret|env):[A-Za-z0-9_.-]{1,64}$")
-
-
-class SecretReference(str):
-    """`secret:NAME` (a file in the secrets dir) or `env:NAME`; never the secret itself."""
-
-    @classmethod
-    def __get_pydantic_core_schema__(cls, source: object, handler: object) -> object:
-        from pydantic_core import core_schema
-
-        def validate(value: str) -> SecretReference:
-            if not SECRET_REFERENCE.match(value):
-                raise ValueError(
-                    "must be a reference like 'secret:NAME' or 'env:NAME', not the secret itself"
-                )
-            return cls(value)
-
-        return core_schema.no_info_after_validator_function(validate, core_schema.str_schema())
-
-
-__all__ = ["PlatformKind", "Strategy"]  # routing's enums, named in the YAML
+__all__ = ["SECRET_REFERENCE", "PlatformKind", "SecretReference", "Strategy"]  # named in YAML
 
 
 class Skill(enum.StrEnum):

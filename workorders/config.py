@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import time, timedelta
 from itertools import pairwise
 from typing import Annotated
@@ -10,7 +9,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from config.base import Strict
+from config.base import SecretReference, Strict
 from schedule.config import parse_clock_time
 from workorders.model import Category
 from workorders.policy import (
@@ -20,20 +19,6 @@ from workorders.policy import (
     WorkOrderPolicy,
 )
 
-# Same rule as config.schema.SecretReference; repeated so config.schema can import this module.
-REFERENCE = re.compile(r"^(secret|env):[A-Za-z0-9_.-]{1,64}$")
-
-
-def _reference(value: str) -> str:
-    if not REFERENCE.match(value):
-        raise ValueError(
-            "must be a reference like 'secret:NAME' or 'env:NAME', not the secret itself"
-        )
-    return value
-
-
-# `secret:NAME` or `env:NAME`, resolved by config.secrets.SecretStore.
-SecretName = Annotated[str, AfterValidator(_reference)]
 # Whole working days: a YAML 1.5 is an error, not a silently rounded due time.
 WorkingDays = Annotated[int, Field(strict=True, ge=1, le=30)]
 
@@ -73,7 +58,7 @@ class WorkOrdersSection(Strict):
     )
     escalation_max_level: int = Field(DEFAULT_ESCALATION_MAX_LEVEL, ge=0, le=5)
     link_ttl_hours: int = Field(72, ge=1, le=31 * 24)
-    link_secret: SecretName = "secret:links"  # noqa: S105 -- a reference, not the secret
+    link_secret: SecretReference = SecretReference("secret:links")
     public_url: str = "http://127.0.0.1:8368"
 
     @field_validator("reminder_times", mode="before")

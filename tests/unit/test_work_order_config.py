@@ -9,8 +9,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from config.schema import SECRET_REFERENCE
-from workorders.config import REFERENCE, WorkOrdersSection
+from workorders.config import WorkOrdersSection
 from workorders.model import Category
 from workorders.policy import WorkOrderPolicy
 
@@ -90,10 +89,3 @@ def test_bad_values_name_where_they_are(
     assert len(errors) == 1
     assert tuple(str(part) for part in errors[0]["loc"]) == location
     assert message in errors[0]["msg"]
-
-
-@pytest.mark.parametrize(
-    "reference", ["secret:links", "env:LINKS", "secret:a.b-c_d", "links", "secret:", "vault:x"]
-)
-def test_secret_references_follow_the_schema_rule(reference: str) -> None:
-    assert bool(REFERENCE.match(reference)) == bool(SECRET_REFERENCE.match(reference))

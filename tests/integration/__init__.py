@@ -1,0 +1,1 @@
+"""The real thing: Asterisk, PostgreSQL and SIPp peers."""

@@ -24,6 +24,7 @@ COPY routing routing
 COPY sandbox sandbox
 COPY schedule schedule
 COPY simulate simulate
+COPY sms sms
 COPY store store
 COPY urgent urgent
 COPY workorders workorders

@@ -15,6 +15,7 @@ from config.base import SECRET_REFERENCE, SecretReference, Strict
 from ivr.model import Key, Node, SurveySection
 from routing.policy import PlatformKind, Strategy
 from schedule.config import HoursSection
+from sms.config import SmsSection
 from urgent.config import UrgentSection
 from workorders.config import WorkOrdersSection
 
@@ -246,6 +247,8 @@ class HotlineConfig(Strict):
     # Urgent contact with the judge (agent-started, or an `urgent_contact` IVR node); None: off.
     urgent: UrgentSection | None = None
     work_orders: WorkOrdersSection = Field(default_factory=WorkOrdersSection)
+    # Where SMS go: "log" (development, the default) or a generic HTTP gateway.
+    sms: SmsSection = Field(default_factory=SmsSection)
     prompts: PromptsSection
     ivr: IvrSection
     platforms: list[Platform] = Field(min_length=1)

@@ -44,11 +44,16 @@ from recordings.service import RecordingService
 from recordings.store import RecordingStore
 from routing.policy import QueueRouting, Tier, WaitingEntry
 from routing.service import Router
+from schedule.calendar import WorkdayCalendar
 from schedule.hours import SeatHours
+from sms.gateway import gateway_from_config
+from sms.service import DeliverySettings, SmsDelivery
 from store.database import create_pool, migrate
 from urgent.service import LEG_APP_ARG as URGENT_LEG_APP_ARG
-from urgent.service import Unreached, UrgentContactService, UrgentSettings
+from urgent.service import UrgentContactService, UrgentSettings
 from urgent.store import UrgentStore
+from workorders.service import WorkOrderService, WorkOrderSettings
+from workorders.store import WorkOrderStore
 
 log = structlog.get_logger(__name__)
 
@@ -226,6 +231,8 @@ class Hotline:
         self._urgent_settings = urgent_settings(holder.current)
         self.urgent: UrgentContactService | None = None
         self.directory: DirectoryStore | None = None
+        self.work_orders: WorkOrderService | None = None
+        self._work_order_settings = self._work_orders_from(holder.current)
         self._hours = SeatHours.from_config(holder.current.hours)
         # Calls to the hotline number reach the HQ platform first; its hours decide.
         self._hq_platform = hq_platform(holder.current)
@@ -307,6 +314,14 @@ class Hotline:
         )
         stack.push_async_callback(callbacks.stop)
         self.directory = DirectoryStore(pool)
+        gateway = gateway_from_config(config.sms, self._secrets)
+        stack.push_async_callback(gateway.close)
+        delivery = SmsDelivery(pool, gateway, DeliverySettings.from_section(config.sms))
+        await delivery.start()
+        stack.push_async_callback(delivery.stop)
+        self.work_orders = work_orders = WorkOrderService(
+            WorkOrderStore(pool), self.directory, lambda: self._work_order_settings, self._clock
+        )
         self.urgent = urgent = UrgentContactService(
             ari,
             UrgentStore(pool),
@@ -314,7 +329,7 @@ class Hotline:
             lambda: self._urgent_settings,
             self._clock,
             speak=self._speak,
-            unreached=self._urgent_unreached,
+            unreached=work_orders.urgent_unreached,
             hotline_name=f"{config.hotline.numbers[0]}热线",
         )
         interrupted = await urgent.recover()
@@ -395,14 +410,21 @@ class Hotline:
         await self._background(stack, agents.write_changes(), "agent-status-writer")
         await self._background(stack, self.events.run(), "ari-events")
         await self._background(stack, router.run(), "router")
+        await self._background(stack, work_orders.run(), "work-orders")
         if self._watch_config:
             await self._background(stack, self.watch_config(), "config-watch")
         status = StatusServer(self, self._secrets.resolve(config.hotline.api_token))
         self.status_url = await status.start(self._status_listen)
         stack.push_async_callback(status.stop)
 
-    async def _urgent_unreached(self, unreached: Unreached) -> None:
-        log.error("urgent contact unreached; no work-order service", contact=unreached.contact_id)
+    def _work_orders_from(self, config: HotlineConfig) -> WorkOrderSettings:
+        section = config.work_orders
+        return WorkOrderSettings(
+            section,
+            self._secrets.resolve(section.link_secret),
+            config.hotline.name,
+            WorkdayCalendar.from_config(config.hours.calendar, config.hours.zone),
+        )
 
     async def _background(self, stack: AsyncExitStack, work: Any, name: str) -> None:
         task: asyncio.Task[None] = asyncio.create_task(work, name=name)
@@ -444,6 +466,7 @@ class Hotline:
         self._settings = call_settings(config, self.locations)
         self._callback_settings = callback_settings(config)
         self._urgent_settings = urgent_settings(config)
+        self._work_order_settings = self._work_orders_from(config)
         self._hours = SeatHours.from_config(config.hours)
         self._hq_platform = hq_platform(config)
         configure_board(self.seats, config)

@@ -20,6 +20,7 @@ from tests.support import eventually, fetch
 
 CALLER = "caller-1"
 API_TOKEN = "functional-test-api-token"
+LINK_SECRET = "functional-test-reply-link-secret"
 
 
 class Stack:
@@ -113,6 +114,7 @@ def make_hotline(
     secrets_dir.mkdir(exist_ok=True)
     (secrets_dir / "ari").write_text(fake.password)
     (secrets_dir / "api").write_text(API_TOKEN)
+    (secrets_dir / "links").write_text(LINK_SECRET)
     asterisk = config.asterisk.model_copy(update={"ari_url": fake.base_url})
     config = config.model_copy(update={"asterisk": asterisk})
     locations = Locations(tmp_path / "prompts", "/prompts", tmp_path / "spool", tmp_path / "store")

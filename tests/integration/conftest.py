@@ -77,10 +77,14 @@ class Running:
 
 @contextlib.asynccontextmanager
 async def running_hotline(
-    real_asterisk: RealAsterisk, database: dict[str, Any], tmp_path: Path
+    real_asterisk: RealAsterisk,
+    database: dict[str, Any],
+    tmp_path: Path,
+    config: HotlineConfig | None = None,
 ) -> AsyncIterator[Running]:
-    """The controller in-process, reaching ARI through a relay the test can cut."""
-    config = real_asterisk.config
+    """The controller in-process, reaching ARI through a relay the test can cut. `config`
+    changes what the controller runs (not what Asterisk was set up with)."""
+    config = config or real_asterisk.config
     proxy_port = int(config.asterisk.ari_url.rsplit(":", 1)[1])
     proxy = TcpProxy(proxy_port, config.asterisk.http_port)
     await proxy.start()

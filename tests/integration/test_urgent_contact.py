@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from config.base import SecretReference
+from sms.config import SmsSection
 from tests.directory_data import (
+    CASE_NUMBER,
     HEAD_MOBILE,
     JUDGE_MOBILE,
     OFFICE_PHONE,
@@ -12,14 +16,18 @@ from tests.directory_data import (
     load_directory,
 )
 from tests.integration.conftest import (
+    SECRETS_DIR,
     SIPP_DIR,
+    RealAsterisk,
     Running,
     Sipp,
+    running_hotline,
     start_ivr_caller,
     start_sipp,
     stored_recording,
 )
-from tests.support import ended_calls, fetch
+from tests.sms_sink import SmsSink
+from tests.support import ended_calls, eventually, fetch
 
 # Case query, then 5 at the next menu: the status (~11 s) and the menu prompt play between.
 URGENT_KEYS = f"2;{QUERY_CODE}#;8888#;;;;5"
@@ -115,3 +123,53 @@ async def test_judge_silent_office_busy_then_division_head_answers_and_is_bridge
     assert 4.5 <= rang <= 8
     assert (call["end_reason"], call["ended_by"]) == ("completed", "contact")
     await stored_recording(running.database, call["id"])
+
+
+async def test_nobody_answers_the_caller_is_told_and_an_urgent_order_sends_two_sms(
+    real_asterisk: RealAsterisk, database: dict[str, Any], tmp_path: Path
+) -> None:
+    await load_directory(database, tmp_path)
+    async with SmsSink.start() as sink:
+        (SECRETS_DIR / "sms-gateway").write_text(sink.secret)
+        (SECRETS_DIR / "sms-gateway").chmod(0o600)
+        sms = SmsSection(gateway="http", url=sink.url, secret=SecretReference("secret:sms-gateway"))
+        config = real_asterisk.config.model_copy(update={"sms": sms})
+        async with running_hotline(real_asterisk, database, tmp_path, config) as running:
+            # Every phone rings and nobody picks up: judge, office and head, 5 s each.
+            phones = await contact_phones(tmp_path / "phones")
+            try:
+                await urgent_call(running, tmp_path / "caller", talk_ms=60000)
+                [call] = await ended_calls(database, 40)
+            finally:
+                await stop(phones)
+            await eventually(lambda: len(sink.new_deliveries) >= 2, 15)
+
+    assert await steps(running) == [
+        ("judge", JUDGE_MOBILE, "no_answer"),
+        ("division_office", OFFICE_PHONE, "no_answer"),
+        ("division_head", HEAD_MOBILE, "no_answer"),
+    ]
+    [contact] = await fetch(database, "SELECT * FROM urgent_contacts")
+    assert contact["outcome"] == "unreached"
+    # The caller heard the unreached prompt, then the switch hung up (the caller would have
+    # stayed 60 s).
+    assert (call["end_reason"], call["ended_by"]) == ("urgent_unreached", "system")
+    [order] = await fetch(database, "SELECT * FROM work_orders")
+    assert (order["category"], order["urgency"], order["status"]) == (
+        "contact_judge",
+        "urgent",
+        "dispatched",
+    )
+    assert (order["case_number"], order["urgent_contact_id"]) == (CASE_NUMBER, contact["id"])
+    outbox = await fetch(database, "SELECT to_number, kind, state FROM sms_outbox ORDER BY id")
+    assert sorted((row["to_number"], row["kind"], row["state"]) for row in outbox) == [
+        (JUDGE_MOBILE, "dispatch", "sent"),
+        (HEAD_MOBILE, "urgent_unreached", "sent"),
+    ]
+    # Received by the HTTP gateway, signed, each once.
+    assert sorted(payload["to"] for payload in sink.delivered.values()) == sorted(
+        [JUDGE_MOBILE, HEAD_MOBILE]
+    )
+    assert not sink.duplicates
+    assert sink.rejected_signatures == 0
+    await stored_recording(database, call["id"])

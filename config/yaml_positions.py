@@ -74,6 +74,11 @@ def load_positioned(path: Path) -> PositionedDocument:
         ) from exc
     except UnicodeDecodeError as exc:
         raise ConfigError([ConfigIssue(Position(file, 1, 1), "not UTF-8 text")]) from exc
+    return compose_positioned(text, file)
+
+
+def compose_positioned(text: str, file: str) -> PositionedDocument:
+    """Pure: YAML text, named `file` in positions, into plain data with its positions."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:

@@ -64,6 +64,54 @@ def _court(row: asyncpg.Record) -> Court:
     )
 
 
+_UPSERT_DIVISION = (
+    "INSERT INTO directory_divisions"
+    " (id, court_id, name, office_phone, head_judge_id, clerk_name, clerk_mobile)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7)"
+    " ON CONFLICT (id) DO UPDATE SET court_id = excluded.court_id,"
+    " name = excluded.name, office_phone = excluded.office_phone,"
+    " head_judge_id = excluded.head_judge_id, clerk_name = excluded.clerk_name,"
+    " clerk_mobile = excluded.clerk_mobile, updated_at = now()"
+)
+_UPSERT_JUDGE = (
+    "INSERT INTO directory_judges (id, court_id, division_id, name, mobile,"
+    " office_phone, assistant_name, assistant_mobile)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+    " ON CONFLICT (id) DO UPDATE SET court_id = excluded.court_id,"
+    " division_id = excluded.division_id, name = excluded.name,"
+    " mobile = excluded.mobile, office_phone = excluded.office_phone,"
+    " assistant_name = excluded.assistant_name,"
+    " assistant_mobile = excluded.assistant_mobile, updated_at = now()"
+)
+# A row a conflict updated has the updating transaction in xmax; a new row has 0.
+_INSERTED = " RETURNING (xmax = 0) AS inserted"
+
+
+def _division_values(division: Division) -> tuple[str | None, ...]:
+    return (
+        division.id,
+        division.court_id,
+        division.name,
+        division.office_phone,
+        division.head_judge_id,
+        division.clerk.name if division.clerk else None,
+        division.clerk.mobile if division.clerk else None,
+    )
+
+
+def _judge_values(judge: Judge) -> tuple[str | None, ...]:
+    return (
+        judge.id,
+        judge.court_id,
+        judge.division_id,
+        judge.name,
+        judge.mobile,
+        judge.office_phone,
+        judge.assistant.name if judge.assistant else None,
+        judge.assistant.mobile if judge.assistant else None,
+    )
+
+
 class DirectoryStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
@@ -93,48 +141,10 @@ class DirectoryStore:
                 ],
             )
             await connection.executemany(
-                "INSERT INTO directory_divisions"
-                " (id, court_id, name, office_phone, head_judge_id, clerk_name, clerk_mobile)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7)"
-                " ON CONFLICT (id) DO UPDATE SET court_id = excluded.court_id,"
-                " name = excluded.name, office_phone = excluded.office_phone,"
-                " head_judge_id = excluded.head_judge_id, clerk_name = excluded.clerk_name,"
-                " clerk_mobile = excluded.clerk_mobile, updated_at = now()",
-                [
-                    (
-                        division.id,
-                        division.court_id,
-                        division.name,
-                        division.office_phone,
-                        division.head_judge_id,
-                        division.clerk.name if division.clerk else None,
-                        division.clerk.mobile if division.clerk else None,
-                    )
-                    for division in data.divisions
-                ],
+                _UPSERT_DIVISION, [_division_values(division) for division in data.divisions]
             )
             await connection.executemany(
-                "INSERT INTO directory_judges (id, court_id, division_id, name, mobile,"
-                " office_phone, assistant_name, assistant_mobile)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-                " ON CONFLICT (id) DO UPDATE SET court_id = excluded.court_id,"
-                " division_id = excluded.division_id, name = excluded.name,"
-                " mobile = excluded.mobile, office_phone = excluded.office_phone,"
-                " assistant_name = excluded.assistant_name,"
-                " assistant_mobile = excluded.assistant_mobile, updated_at = now()",
-                [
-                    (
-                        judge.id,
-                        judge.court_id,
-                        judge.division_id,
-                        judge.name,
-                        judge.mobile,
-                        judge.office_phone,
-                        judge.assistant.name if judge.assistant else None,
-                        judge.assistant.mobile if judge.assistant else None,
-                    )
-                    for judge in data.judges
-                ],
+                _UPSERT_JUDGE, [_judge_values(judge) for judge in data.judges]
             )
             await connection.executemany(
                 "INSERT INTO case_files (court_id, case_number, division_id, judge_id)"
@@ -157,6 +167,18 @@ class DirectoryStore:
                     [(c.court_id, c.case_number, p) for c in data.cases for p in c.party_phones],
                 )
         return WriteCounts(len(data.courts), len(data.divisions), len(data.judges), len(data.cases))
+
+    async def upsert_division(self, division: Division) -> bool:
+        """Insert or replace one division (an API edit); True when it is new."""
+        inserted: bool = await self._pool.fetchval(
+            _UPSERT_DIVISION + _INSERTED, *_division_values(division)
+        )
+        return inserted
+
+    async def upsert_judge(self, judge: Judge) -> bool:
+        """Insert or replace one judge (an API edit); True when it is new."""
+        inserted: bool = await self._pool.fetchval(_UPSERT_JUDGE + _INSERTED, *_judge_values(judge))
+        return inserted
 
     async def court(self, court_id: str) -> Court | None:
         row = await self._pool.fetchrow(
@@ -196,6 +218,13 @@ class DirectoryStore:
             court_id,
         )
         return [_judge(row) for row in rows]
+
+    async def divisions_headed_by(self, judge_id: str) -> list[Division]:
+        rows = await self._pool.fetch(
+            "SELECT * FROM directory_divisions WHERE head_judge_id = $1 ORDER BY id",
+            judge_id,
+        )
+        return [_division(row) for row in rows]
 
     async def case_file(self, court_id: str, case_number: str) -> CaseFile | None:
         row = await self._pool.fetchrow(

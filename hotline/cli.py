@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -11,9 +12,10 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import structlog
 
@@ -36,7 +38,11 @@ from simulate.runner import (
     Pooling,
 )
 
+if TYPE_CHECKING:
+    import asyncpg
+
 log = structlog.get_logger(__name__)
+_Result = TypeVar("_Result")
 
 DEFAULT_VAR_DIR = Path(os.environ.get("HOTLINE_VAR_DIR", "var"))
 
@@ -132,33 +138,25 @@ def cmd_asterisk_config(args: argparse.Namespace) -> int:
 
 def cmd_import_cases(args: argparse.Namespace) -> int:
     from cases.errors import CaseImportError
-    from hotline.local_stack import local_cluster
+    from cases.importer import import_cases
     from sandbox import SandboxError
+    from store.database import StoreError
 
     config = _load_or_exit(_config_path(args.config))
-    var_dir = Path(args.var_dir)
-    secrets = _secrets(var_dir)
-    cluster = None
+    courts = {platform.id for platform in config.platforms}
     try:
-        if _external_database(config):
-            database = _database_params(config, secrets)
-        else:
-            # The local cluster of `hotline run --sandbox`, started for the import if need be.
-            cluster = local_cluster(var_dir, secrets)
-            if cluster.is_running():
-                cluster = None
-            else:
-                cluster.ensure()
-                cluster.start()
-            database = dict(local_cluster(var_dir, secrets).connect_params())
-        courts = {platform.id for platform in config.platforms}
-        report = asyncio.run(_import_cases(Path(args.file), database, courts, config))
-    except (CaseImportError, SandboxError, SecretMissingError) as exc:
+        with _import_database(config, Path(args.var_dir)) as database:
+            report = asyncio.run(
+                _with_pool(
+                    database,
+                    lambda pool: import_cases(
+                        Path(args.file), pool, timezone=config.hours.zone, known_courts=courts
+                    ),
+                )
+            )
+    except (CaseImportError, SandboxError, SecretMissingError, StoreError) as exc:
         print(f"hotline: {exc}", file=sys.stderr)
         return 1
-    finally:
-        if cluster is not None:
-            cluster.stop()
     for error in report.errors:
         print(error, file=sys.stderr)
     print(
@@ -168,16 +166,67 @@ def cmd_import_cases(args: argparse.Namespace) -> int:
     return 1 if report.rejected else 0
 
 
-async def _import_cases(
-    path: Path, database: dict[str, Any], courts: set[str], config: HotlineConfig
-) -> Any:
-    from cases.importer import import_cases
+def cmd_import_directory(args: argparse.Namespace) -> int:
+    from directory.errors import DirectoryImportError
+    from directory.importer import import_directory
+    from sandbox import SandboxError
+    from store.database import StoreError
+
+    configure_logging(level="warning")
+    config = _load_or_exit(_config_path(args.config))
+    courts = {platform.id for platform in config.platforms}
+    try:
+        with _import_database(config, Path(args.var_dir)) as database:
+            report = asyncio.run(
+                _with_pool(
+                    database,
+                    lambda pool: import_directory(Path(args.file), pool, known_courts=courts),
+                )
+            )
+    except DirectoryImportError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    except (SandboxError, SecretMissingError, StoreError) as exc:
+        print(f"hotline: {exc}", file=sys.stderr)
+        return 1
+    for error in report.errors:
+        print(error, file=sys.stderr)
+    print(report.summary(args.file))
+    return 1 if report.errors else 0
+
+
+@contextlib.contextmanager
+def _import_database(config: HotlineConfig, var_dir: Path) -> Iterator[dict[str, Any]]:
+    """The database an import writes to: HOTLINE_DATABASE_URL or database.url, else the local
+    cluster of `hotline run --sandbox`, started for the import (and stopped after) if need be."""
+    from hotline.local_stack import local_cluster
+
+    secrets = _secrets(var_dir)
+    if _external_database(config):
+        yield _database_params(config, secrets)
+        return
+    cluster = local_cluster(var_dir, secrets)
+    if cluster.is_running():
+        yield dict(cluster.connect_params())
+        return
+    cluster.ensure()
+    cluster.start()
+    try:
+        yield dict(cluster.connect_params())
+    finally:
+        cluster.stop()
+
+
+async def _with_pool(
+    database: dict[str, Any], work: Callable[[asyncpg.Pool], Awaitable[_Result]]
+) -> _Result:
     from store.database import create_pool, migrate
 
     pool = await create_pool(database, max_size=2)
     try:
         await migrate(pool)
-        return await import_cases(path, pool, timezone=config.hours.zone, known_courts=courts)
+        return await work(pool)
     finally:
         await pool.close()
 
@@ -541,6 +590,21 @@ def build_parser() -> argparse.ArgumentParser:
     cases.add_argument("file", metavar="FILE")
     _config_options(cases)
     cases.set_defaults(handler=cmd_import_cases)
+    directory = import_commands.add_parser(
+        "directory",
+        help="import courts, divisions, judges and cases' contacts from YAML",
+        description=(
+            "Import the court directory (lists courts, divisions, judges, cases; the schema is "
+            "at the top of directory/importer.py, an example in config/examples/directory.yaml). "
+            "Good entries are written, updating those with the same id; bad ones are listed as "
+            "file:line: field: message and skipped, and the exit status is then 1. Court ids "
+            "must be platform ids of --config. Without HOTLINE_DATABASE_URL or database.url the "
+            "local cluster of `hotline run --sandbox` is used."
+        ),
+    )
+    directory.add_argument("file", metavar="FILE")
+    _config_options(directory)
+    directory.set_defaults(handler=cmd_import_directory)
 
     render = commands.add_parser(
         "asterisk-config",

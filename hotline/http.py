@@ -12,8 +12,10 @@ from aiohttp import web
 
 from agents.model import Seat, StatusSource
 from agents.policy import AgentError, StatusRequest
+from directory.http import DirectoryApi
 from hotline.logs import mask_phone
 from urgent.service import UrgentError
+from workorders.http import WorkOrderApi
 
 if TYPE_CHECKING:
     from hotline.app import Hotline
@@ -109,6 +111,8 @@ class StatusServer:
         app.router.add_post("/api/seats/{seat_id}/status", self._set_status)
         app.router.add_post("/api/calls/{call_id}/urgent-contact", self._urgent_contact)
         app.router.add_get("/api/urgent-contacts/{contact_id}", self._urgent_steps)
+        WorkOrderApi(lambda: self._hotline.work_orders, self._authorised).add_routes(app)
+        DirectoryApi(lambda: self._hotline.directory, self._authorised).add_routes(app)
         app.router.add_get("/healthz", self._health)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()

@@ -10,6 +10,7 @@ from datetime import datetime
 from agents.model import OfferOutcome
 from ivr.model import CaseAnswerKind, IvrState, PromptItem
 from ivr.model import LookUpCase as LookUpCase  # an IVR request the call carries out as is
+from workorders.model import Category
 
 # Letters only: a call id with a long digit run would be masked as a phone number in logs.
 _DIGITS_TO_LETTERS = str.maketrans("0123456789", "ghijklmnop")
@@ -377,6 +378,16 @@ class CreateCallbackTask:
 
 
 @dataclass(frozen=True)
+class FileMessageWorkOrder:
+    """A message left after a verified case query: a work order to the case's judge."""
+
+    category: Category
+    court_id: str
+    case_number: str
+    recording_name: str
+
+
+@dataclass(frozen=True)
 class EnsureRecording:
     """After a lost link: the bridge recording must be running (its start may have failed)."""
 
@@ -421,6 +432,7 @@ CallCommand = (
     | LookUpCase
     | RecordMessage
     | CreateCallbackTask
+    | FileMessageWorkOrder
     | EnsureRecording
     | StopRecording
     | HangUp

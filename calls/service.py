@@ -108,6 +108,11 @@ Speaker = Callable[[str], Awaitable[str]]
 CaseLookup = Callable[[str, str, str, str, int], Awaitable[CaseAnswered]]
 
 
+# Files a message left after a verified case query as a work order to the case's judge.
+# False when it cannot (no such case, nobody to send it to): an agent calls back instead.
+MessageOrders = Callable[[m.Call, m.FileMessageWorkOrder], Awaitable[bool]]
+
+
 async def no_case_lookup(
     _call: str, _caller: str, _code: str, _password: str, _attempts: int
 ) -> CaseAnswered:
@@ -130,7 +135,9 @@ class CallService:
         seats_open: Callable[[datetime], bool] = lambda _now: True,
         callbacks: Callbacks,
         contacts: UrgentContacts | None = None,
+        message_orders: MessageOrders | None = None,
     ) -> None:
+        self._message_orders = message_orders
         if contacts is None:
             contacts = NoUrgentContacts()
             contacts.service = self
@@ -430,6 +437,8 @@ class CallService:
                     await self._recordings.started(name, call.id, caller, kind="message")
                 case m.CreateCallbackTask(reason, recording_name):
                     await self._callbacks.add(call, reason, recording_name, now)
+                case m.FileMessageWorkOrder() as order:
+                    self._spawn(self._file_message(call, order, now), "message work order")
                 case m.EnsureRecording(bridge_id, name):
                     try:
                         await self._ari.get_live_recording(name)
@@ -574,6 +583,13 @@ class CallService:
 
     async def _hang_up(self, channel_id: str) -> None:
         await hang_up(self._ari, channel_id)
+
+    async def _file_message(
+        self, call: m.Call, order: m.FileMessageWorkOrder, now: datetime
+    ) -> None:
+        if self._message_orders is not None and await self._message_orders(call, order):
+            return
+        await self._callbacks.add(call, "message", order.recording_name, now)
 
     def _spawn(self, work: Awaitable[object], what: str) -> None:
         self._background.spawn(work, what)

@@ -37,6 +37,7 @@ from calls.model import (
     EndReason,
     Enqueue,
     EnsureRecording,
+    FileMessageWorkOrder,
     HangUp,
     KeepPlaceForCallback,
     MessageRecorded,
@@ -262,12 +263,23 @@ def _apply_ivr(
             case ivr.Finish(reason):
                 end_reason = EndReason(reason)
                 if end_reason is EndReason.MESSAGE_LEFT:
-                    commands.append(CreateCallbackTask("message", message_name_for(call.id)))
+                    commands.append(_message_left(call))
                 call, ended = _end(call, end_reason, Party.SYSTEM, now)
                 commands.extend([*ended, HangUp(call.caller_channel_id)])
             case _:
                 assert_never(action)
     return call, commands
+
+
+def _message_left(call: Call) -> CallCommand:
+    """Who deals with a message: the case's judge, as a work order, when the menu says so and
+    the caller verified the case; otherwise an agent, from the callback list."""
+    name = message_name_for(call.id)
+    menu = call.ivr
+    if menu is not None and menu.message_work_order is not None and menu.verified_case:
+        court_id, case_number = menu.verified_case
+        return FileMessageWorkOrder(menu.message_work_order, court_id, case_number, name)
+    return CreateCallbackTask("message", name)
 
 
 def _enter_queue(call: Call, queue: QueuePolicy, now: datetime) -> Decision:
@@ -508,7 +520,7 @@ def _caller_left(call: Call, now: datetime) -> Decision:
         case CallState.IVR:
             if call.ivr is not None and call.ivr.message_taken:
                 # Hanging up is how most people finish a message: keep it and call back.
-                task = CreateCallbackTask("message", message_name_for(call.id))
+                task = _message_left(call)
                 call, commands = _end(call, EndReason.MESSAGE_LEFT, Party.CALLER, now)
                 return call, [task, *commands]
             served = call.ivr is not None and call.ivr.self_service_done

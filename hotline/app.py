@@ -349,6 +349,14 @@ class Hotline:
             seats_open=lambda now: self._hours.is_open(self._hq_platform, now),
             callbacks=callbacks,
             contacts=urgent,
+            message_orders=lambda call, order: work_orders.message_left(
+                call.id,
+                call.caller_number,
+                order.category,
+                order.court_id,
+                order.case_number,
+                self._clock(),
+            ),
         )
         urgent.calls = calls
         stack.push_async_callback(calls.stop)

@@ -232,7 +232,7 @@ class StatusServer:
         if urgent is None:
             return _error(503, "not-ready", "the switch is starting")
         raw = request.match_info["contact_id"]
-        if not raw.isdigit():
+        if not (raw.isascii() and raw.isdigit() and len(raw) < 19):
             return _error(404, "contact-not-found", f"no urgent contact {raw}")
         contact = await urgent.describe(int(raw))
         if contact is None:

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator, Field, field_validator
 
 from config.base import Strict
+from workorders.model import Category
 
 NodeId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
 PromptId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
@@ -81,12 +82,18 @@ class CaseQueryNode(Strict):
 
 
 class MessageNode(Strict):
-    """Records a message after a beep (# ends it); an agent calls back when seats open."""
+    """Records a message after a beep (# ends it); an agent calls back when seats open.
+
+    With `work_order`, a caller who verified a case earlier in the call has the message
+    dispatched to that case's judge as a work order of this category instead (the judge calls
+    back; reminders and escalation follow). Without a verified case an agent still calls back.
+    """
 
     type: Literal["message"]
     prompt: PromptId
     thanks: PromptId
     max_seconds: int = Field(120, ge=10, le=600)
+    work_order: Category | None = None
 
 
 class SurveySection(Strict):
@@ -171,6 +178,8 @@ class IvrState:
     self_service_done: bool = False
     case_attempts: int = 0  # case queries tried in this call
     message_taken: bool = False  # the caller has started leaving a message
+    # The message becomes a work order of this category for the verified case.
+    message_work_order: Category | None = None
     route_to: str | None = None  # the queue a ROUTING step leads to
     verified_case: tuple[str, str] | None = None  # (court id, case number) after a case query
 

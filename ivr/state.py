@@ -302,7 +302,12 @@ def _prompt_finished(program: IvrProgram, state: IvrState) -> Result | None:
             if isinstance(node, CaseQueryNode) and state.phase is Phase.STATUS:
                 return _enter(program, replace(state, self_service_done=True), node.next)
             if isinstance(node, MessageNode):
-                recording = replace(state, step=IvrStep.RECORDING, message_taken=True)
+                recording = replace(
+                    state,
+                    step=IvrStep.RECORDING,
+                    message_taken=True,
+                    message_work_order=node.work_order if state.verified_case else None,
+                )
                 return recording, [RecordMessage(node.max_seconds)]
             return replace(state, step=IvrStep.AWAITING_INPUT), [
                 WaitForInput(program.timeout_of(node))

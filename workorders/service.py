@@ -214,6 +214,47 @@ class WorkOrderService:
             request, urgent_contact_id=unreached.contact_id, also_notify=division_head_too
         )
 
+    async def message_left(
+        self,
+        call_id: str,
+        caller_number: str,
+        category: Category,
+        court_id: str,
+        case_number: str,
+        left_at: datetime,
+    ) -> bool:
+        """A message left in the menu after a verified case query, dispatched to the case's
+        judge. False when it cannot be (the case or its handler unknown, no number to call
+        back): an agent calls back instead, so the message is never lost."""
+        settings = self._settings()
+        at = left_at.astimezone(settings.zone)
+        request = NewWorkOrder(
+            court_id=court_id,
+            case_number=case_number,
+            category=category,
+            urgency=Urgency.NORMAL,
+            caller_number=caller_number,
+            content=f"当事人{at:%m月%d日%H:%M}致电{settings.hotline_name}并留言，请收听留言录音后回电。",
+            by="ivr",
+            call_id=call_id,
+        )
+        try:
+            created = await self.create(request)
+        except WorkOrderError as exc:
+            log.warning(
+                "message not filed as a work order; left for an agent to call back",
+                call_id=call_id,
+                error=str(exc),
+            )
+            return False
+        log.info(
+            "message filed as a work order",
+            call_id=call_id,
+            work_order=created.order.id,
+            follow_up=created.follow_up,
+        )
+        return True
+
     async def _also(
         self,
         connection: asyncpg.Connection,

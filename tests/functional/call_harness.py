@@ -187,14 +187,14 @@ def plays(stack: Stack) -> list[tuple[str, str]]:
     ]
 
 
-async def prompt_ends(stack: Stack, playback_id: str) -> None:
+async def prompt_ends(stack: Stack, playback_id: str, channel_id: str = CALLER) -> None:
     await stack.fake.emit(
         {
             "type": "PlaybackFinished",
             "playback": {
                 "id": playback_id,
                 "media_uri": "sound:x",
-                "target_uri": f"channel:{CALLER}",
+                "target_uri": f"channel:{channel_id}",
                 "language": "zh",
                 "state": "done",
             },

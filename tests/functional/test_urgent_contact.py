@@ -75,6 +75,10 @@ async def test_agent_starts_an_urgent_contact_and_the_judge_joins_the_call(
     assert masked["steps"][0]["number"] == "138****0001"
     _, full = await call_api(stack, "GET", f"/api/urgent-contacts/{contact_id}", headers=AUTH)
     assert full["steps"][0]["number"] == JUDGE_MOBILE
+    # Ids that are not a stored contact's, superscript digits and out-of-range ones included.
+    for unknown in ("%C2%B2", "99999999999999999999", "123"):
+        status, body = await call_api(stack, "GET", f"/api/urgent-contacts/{unknown}")
+        assert (status, body["error"]) == (404, "contact-not-found"), unknown
 
 
 async def test_a_silent_judge_then_office_and_head_are_rung_in_turn(

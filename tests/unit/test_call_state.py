@@ -28,6 +28,7 @@ from calls.model import (
     EndReason,
     Enqueue,
     EnsureRecording,
+    FileMessageWorkOrder,
     HangUp,
     MessageRecorded,
     Party,
@@ -52,6 +53,7 @@ from calls.model import (
 from calls.state import IVR_INPUT_TIMER, MAX_WAIT_TIMER, OFFER_TIMER, Decision, decide
 from ivr.model import IvrStep, MenuNode, MessageNode, QueueNode, SurveySection
 from ivr.state import IvrProgram
+from workorders.model import Category
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 MENU = IvrProgram(
@@ -735,3 +737,42 @@ def test_hanging_up_while_being_thanked_for_a_message_still_leaves_it() -> None:
     ended, commands = closed(thanked, CallerLeft(), 41)
     assert ended.end_reason is EndReason.MESSAGE_LEFT
     assert CreateCallbackTask("message", "c1-message") in commands
+
+
+# ---- a message for the judge --------------------------------------------------------------------
+def verified_message(call: Call) -> Call:
+    """The caller verified a case earlier; the message node sends messages to its judge."""
+    assert call.ivr is not None
+    ivr_state = replace(
+        call.ivr,
+        verified_case=("chaoyang", "(2026)京0105民初100号"),
+        message_work_order=Category.CONTACT_JUDGE,
+    )
+    return replace(call, ivr=ivr_state)
+
+
+def test_a_message_after_a_verified_case_goes_to_the_judge_as_a_work_order() -> None:
+    recording = closed(closed(in_ivr(), DigitPressed("0"), 3)[0], PlaybackDone("c1-p2"), 6)[0]
+    recording = verified_message(recording)
+    order = FileMessageWorkOrder(
+        Category.CONTACT_JUDGE, "chaoyang", "(2026)京0105民初100号", "c1-message"
+    )
+
+    thanked = closed(recording, MessageRecorded("c1-message"), 40)[0]
+    ended, commands = closed(thanked, PlaybackDone("c1-p3"), 42)
+    assert ended.end_reason is EndReason.MESSAGE_LEFT
+    assert commands == [order, HangUp(CALLER)]
+
+    hung_up, commands = closed(recording, CallerLeft(), 30)
+    assert hung_up.end_reason is EndReason.MESSAGE_LEFT
+    assert commands == [order]
+
+
+def test_without_a_verified_case_the_message_stays_with_the_agents() -> None:
+    recording = closed(closed(in_ivr(), DigitPressed("0"), 3)[0], PlaybackDone("c1-p2"), 6)[0]
+    assert recording.ivr is not None
+    unverified = replace(
+        recording, ivr=replace(recording.ivr, message_work_order=Category.CONTACT_JUDGE)
+    )
+    _ended, commands = closed(unverified, CallerLeft(), 30)
+    assert commands == [CreateCallbackTask("message", "c1-message")]

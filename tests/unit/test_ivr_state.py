@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from ivr.model import (
@@ -32,6 +34,7 @@ from ivr.model import (
     WaitForInput,
 )
 from ivr.state import IvrProgram, decide, enter, start
+from workorders.model import Category
 
 PROGRAM = IvrProgram(
     start="greet",
@@ -431,6 +434,49 @@ def test_message_node_records_after_its_prompt_then_thanks_and_finishes() -> Non
     assert (state.step, actions) == (IvrStep.SAYING_GOODBYE, [Play(("noted",))])
     state, actions = run(PromptFinished(), MessageRecorded(), PromptFinished(), program=MESSAGE)
     assert actions == [Finish("message_left")]
+
+
+JUDGE_MESSAGE = IvrProgram(
+    **{
+        **MESSAGE.__dict__,
+        "nodes": {
+            **MESSAGE.nodes,
+            "message": MessageNode(
+                type="message",
+                prompt="after_hours",
+                thanks="noted",
+                max_seconds=90,
+                work_order=Category.CONTACT_JUDGE,
+            ),
+        },
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("verified_case", "work_order"),
+    [
+        (("chaoyang", "(2026)京0105民初100号"), Category.CONTACT_JUDGE),
+        (None, None),
+    ],
+)
+def test_a_message_node_with_a_work_order_marks_it_only_for_a_verified_case(
+    verified_case: tuple[str, str] | None, work_order: Category | None
+) -> None:
+    state, _ = start(JUDGE_MESSAGE)
+    state = replace(state, verified_case=verified_case)
+    result = decide(JUDGE_MESSAGE, state, PromptFinished())
+    assert result is not None
+    recording, actions = result
+    assert actions == [RecordMessage(90)]
+    assert (recording.message_taken, recording.message_work_order) == (True, work_order)
+
+
+def test_a_message_node_without_a_work_order_never_marks_one() -> None:
+    state, _ = start(MESSAGE)
+    state = replace(state, verified_case=("chaoyang", "(2026)京0105民初100号"))
+    result = decide(MESSAGE, state, PromptFinished())
+    assert result is not None and result[0].message_work_order is None
 
 
 def test_enter_sends_the_caller_to_a_node_from_outside_the_menu() -> None:

@@ -47,6 +47,7 @@ from routing.service import Router
 from schedule.calendar import WorkdayCalendar
 from schedule.hours import SeatHours
 from sms.gateway import gateway_from_config
+from sms.outbox import OutboxStore
 from sms.service import DeliverySettings, SmsDelivery
 from store.database import create_pool, migrate
 from urgent.service import LEG_APP_ARG as URGENT_LEG_APP_ARG
@@ -232,6 +233,7 @@ class Hotline:
         self.urgent: UrgentContactService | None = None
         self.directory: DirectoryStore | None = None
         self.work_orders: WorkOrderService | None = None
+        self.outbox: OutboxStore | None = None
         self._work_order_settings = self._work_orders_from(holder.current)
         self._hours = SeatHours.from_config(holder.current.hours)
         # Calls to the hotline number reach the HQ platform first; its hours decide.
@@ -319,6 +321,7 @@ class Hotline:
         delivery = SmsDelivery(pool, gateway, DeliverySettings.from_section(config.sms))
         await delivery.start()
         stack.push_async_callback(delivery.stop)
+        self.outbox = OutboxStore(pool)
         self.work_orders = work_orders = WorkOrderService(
             WorkOrderStore(pool), self.directory, lambda: self._work_order_settings, self._clock
         )

@@ -272,6 +272,13 @@ def cmd_status(args: argparse.Namespace) -> int:
             f"\nCallbacks today: {today['open']} open; abandoned {today['abandoned']}, reached "
             f"back {today['abandoned_reached']} (回拨率 {'-' if rate is None else f'{rate:.0%}'})"
         )
+    orders = document.get("work_orders") or {}
+    if "dispatched" in orders:
+        print(
+            f"\nWork orders awaiting a reply: {orders['dispatched']} ({orders['overdue']} overdue,"
+            f" {orders['escalated']} escalated); replied, to close: {orders['replied']};"
+            f" SMS waiting {orders['sms_pending']}, failed {orders['sms_failed']}"
+        )
     print(f"\nWaiting ({len(document['waiting'])}), in the order they are served:")
     for entry in document["waiting"]:
         kind = "callback" if entry["call_id"].startswith("callback-") else "caller"

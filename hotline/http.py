@@ -128,7 +128,27 @@ class StatusServer:
     async def _status(self, _request: web.Request) -> web.Response:
         document = status_document(self._hotline)
         document["callbacks_today"] = await self._callbacks_today()
+        document["work_orders"] = await self._work_orders_now()
         return web.json_response(document)
+
+    async def _work_orders_now(self) -> dict[str, Any] | None:
+        """Work orders waiting for a reply and the SMS not delivered yet."""
+        work_orders, outbox = self._hotline.work_orders, self._hotline.outbox
+        if work_orders is None or outbox is None:
+            return None
+        try:
+            figures = await work_orders.figures()
+            backlog = await outbox.backlog()
+        except (OSError, asyncpg.PostgresError) as exc:
+            return {"error": f"the database did not answer: {exc}"}
+        return {
+            "dispatched": figures.dispatched,
+            "overdue": figures.overdue,
+            "escalated": figures.escalated,
+            "replied": figures.replied,
+            "sms_pending": backlog.pending + backlog.sending,
+            "sms_failed": backlog.failed,
+        }
 
     async def _callbacks_today(self) -> dict[str, Any] | None:
         """Today's callback list in the court's time zone: abandoned, reached back, the rate."""

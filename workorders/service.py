@@ -30,7 +30,7 @@ from workorders import state as lifecycle
 from workorders.config import WorkOrdersSection
 from workorders.errors import WorkOrderError
 from workorders.model import Category, Notify, Template, Urgency, WorkOrder, WorkOrderEvent
-from workorders.store import WorkOrderStore
+from workorders.store import WorkOrderFigures, WorkOrderStore
 
 log = structlog.get_logger(__name__)
 
@@ -312,6 +312,9 @@ class WorkOrderService:
 
     async def history(self, order_id: int) -> list[WorkOrderEvent]:
         return await self._store.events(order_id)
+
+    async def figures(self) -> WorkOrderFigures:
+        return await self._store.figures(self._clock())
 
     # ---- pressing (催办 / 督办) -----------------------------------------------------------
     async def press(self) -> int:

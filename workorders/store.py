@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 import asyncpg
 
@@ -51,6 +53,16 @@ def order_from_row(row: asyncpg.Record) -> WorkOrder:
         reopened_count=row["reopened_count"],
         follow_ups=row["follow_ups"],
     )
+
+
+@dataclass(frozen=True)
+class WorkOrderFigures:
+    """Orders waiting for their handler's reply, as a supervisor sees them now."""
+
+    dispatched: int
+    overdue: int  # past the due time, not replied
+    escalated: int  # pressed beyond the handler (督办)
+    replied: int  # replied, not closed yet
 
 
 class WorkOrderStore:
@@ -170,6 +182,24 @@ class WorkOrderStore:
             "SELECT id FROM work_orders WHERE status = 'dispatched' ORDER BY due_at"
         )
         return [row["id"] for row in rows]
+
+    async def figures(self, now: datetime) -> WorkOrderFigures:
+        row = await self.pool.fetchrow(
+            "SELECT count(*) FILTER (WHERE status = 'dispatched') AS dispatched,"
+            " count(*) FILTER (WHERE status = 'dispatched' AND due_at < $1) AS overdue,"
+            " count(*) FILTER (WHERE status = 'dispatched' AND escalation_level > 0)"
+            " AS escalated,"
+            " count(*) FILTER (WHERE status = 'replied') AS replied"
+            " FROM work_orders WHERE status IN ('dispatched', 'replied')",
+            now,
+        )
+        assert row is not None
+        return WorkOrderFigures(
+            dispatched=row["dispatched"],
+            overdue=row["overdue"],
+            escalated=row["escalated"],
+            replied=row["replied"],
+        )
 
     async def of_caller(self, caller_number: str, limit: int = 20) -> list[WorkOrder]:
         rows = await self.pool.fetch(

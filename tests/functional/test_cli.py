@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import http.server
+import json
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from config.loader import load_config
@@ -106,3 +109,46 @@ def test_status_says_clearly_when_no_controller_answers() -> None:
     done = hotline("status", "--url", "http://127.0.0.1:9")
     assert done.returncode == 1
     assert "does not answer at http://127.0.0.1:9" in done.stderr
+
+
+def test_status_prints_work_orders_awaiting_a_reply_and_undelivered_sms() -> None:
+    document = {
+        "ari_connected": True,
+        "config_errors": [],
+        "calls": [],
+        "waiting": [],
+        "seats": [],
+        "callbacks_today": None,
+        "work_orders": {
+            "dispatched": 3,
+            "overdue": 1,
+            "escalated": 1,
+            "replied": 2,
+            "sms_pending": 4,
+            "sms_failed": 0,
+        },
+    }
+    body = json.dumps(document).encode()
+
+    class Status(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200 if self.path == "/api/status" else 404)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), Status) as server:
+        serving = threading.Thread(target=server.serve_forever, daemon=True)
+        serving.start()
+        try:
+            done = hotline("status", "--url", f"http://127.0.0.1:{server.server_address[1]}")
+        finally:
+            server.shutdown()
+    assert done.returncode == 0, done.stderr
+    assert (
+        "Work orders awaiting a reply: 3 (1 overdue, 1 escalated); replied, to close: 2;"
+        " SMS waiting 4, failed 0"
+    ) in done.stdout

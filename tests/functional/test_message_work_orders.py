@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import aiohttp
+
 from config.schema import HotlineConfig
 from ivr.model import MenuNode, MessageNode
 from tests.directory_data import (
@@ -18,6 +20,7 @@ from tests.directory_data import (
 )
 from tests.fakes.ari_server import FakeAri
 from tests.functional.call_harness import (
+    API_TOKEN,
     CALLER,
     Stack,
     eventually_rows,
@@ -152,3 +155,30 @@ async def test_a_message_without_a_verified_case_stays_with_the_agents(
         [task] = await eventually_rows(stack, "SELECT * FROM callback_tasks")
         assert (task["call_id"], task["reason"]) == (call_id, "message")
         assert await stack.fetch("SELECT * FROM work_orders") == []
+
+
+async def test_the_status_shows_orders_awaiting_a_reply_and_the_overdue_ones(
+    stack: Stack, tmp_path: Path
+) -> None:
+    await load_directory(stack.database, tmp_path)
+    order = {
+        "court_id": "chaoyang",
+        "case_number": CASE_NUMBER,
+        "category": "contact_judge",
+        "caller_number": PARTY_PHONE,
+        "content": "请法官回电。",
+        "by": "high-01",
+    }
+    auth = {"Authorization": f"Bearer {API_TOKEN}"}
+    async with aiohttp.ClientSession(base_url=stack.hotline.status_url) as session:
+        async with session.post("/api/work-orders", json=order, headers=auth) as response:
+            assert response.status == 201, await response.text()
+        async with session.get("/api/status") as response:
+            figures = (await response.json())["work_orders"]
+        assert (figures["dispatched"], figures["overdue"], figures["escalated"]) == (1, 0, 0)
+        assert figures["sms_failed"] == 0
+
+        await stack.fetch("UPDATE work_orders SET due_at = now() - interval '1 hour'")
+        async with session.get("/api/status") as response:
+            figures = (await response.json())["work_orders"]
+        assert (figures["dispatched"], figures["overdue"]) == (1, 1)

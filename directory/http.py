@@ -7,7 +7,6 @@ An edit is checked as an import entry is (directory/entries.py) and replaces the
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -25,15 +24,12 @@ from directory.entries import (
 )
 from directory.model import CaseFile, Court, Division, Judge, Person
 from directory.store import DirectoryStore
+from hotline.api import error, json_object, unauthorised
 from hotline.logs import mask_phone
 
 log = structlog.get_logger(__name__)
 
 _Identified = TypeVar("_Identified", Court, Division, Judge)
-
-
-def _error(status: int, code: str, message: str, **extra: Any) -> web.Response:
-    return web.json_response({"error": code, "message": message, **extra}, status=status)
 
 
 class Numbers:
@@ -104,7 +100,7 @@ def case_document(case: CaseFile, numbers: Numbers) -> dict[str, Any]:
 def _problems(problems: Sequence[Problem]) -> web.Response:
     """422 with the first problem's code; every problem listed for a form to show."""
     first = problems[0]
-    return _error(
+    return error(
         422,
         first.code,
         f"{first.field}: {first.message}" if first.field else first.message,
@@ -136,13 +132,13 @@ class DirectoryApi:
     async def _begin(self, request: web.Request) -> tuple[DirectoryStore, Numbers] | web.Response:
         """The checks every route starts with: the token, `personal`, a started switch."""
         if not self._authorised(request):
-            return _error(401, "unauthorized", "an 'Authorization: Bearer <api token>' is required")
+            return unauthorised()
         personal = request.query.get("personal", "0")
         if personal not in ("0", "1"):
-            return _error(422, "bad-field", "personal: must be 1 (numbers in full) or 0")
+            return error(422, "bad-field", "personal: must be 1 (numbers in full) or 0")
         store = self._store()
         if store is None:
-            return _error(503, "not-ready", "the switch is starting")
+            return error(503, "not-ready", "the switch is starting")
         return store, Numbers(personal=personal == "1")
 
     def _reply(
@@ -179,7 +175,7 @@ class DirectoryApi:
         store, numbers = begun
         court_id = request.query.get("court")
         if court_id is not None and await store.court(court_id) is None:
-            return _error(404, "court-not-found", f"no court {court_id!r} in the directory")
+            return error(404, "court-not-found", f"no court {court_id!r} in the directory")
         judges = [judge_document(judge, numbers) for judge in await store.judges(court_id)]
         return self._reply(request, {"judges": judges}, numbers)
 
@@ -191,7 +187,7 @@ class DirectoryApi:
         judge_id = request.match_info["judge_id"]
         judge = await store.judge(judge_id)
         if judge is None:
-            return _error(404, "judge-not-found", f"no judge {judge_id!r} in the directory")
+            return error(404, "judge-not-found", f"no judge {judge_id!r} in the directory")
         return self._reply(request, judge_document(judge, numbers), numbers)
 
     async def _case(self, request: web.Request) -> web.Response:
@@ -202,7 +198,7 @@ class DirectoryApi:
         court_id, case_number = request.match_info["court_id"], request.match_info["case_number"]
         case = await store.case_file(court_id, case_number)
         if case is None:
-            return _error(404, "case-not-found", f"no case {case_number} of court {court_id!r}")
+            return error(404, "case-not-found", f"no case {case_number} of court {court_id!r}")
         return self._reply(request, case_document(case, numbers), numbers)
 
     async def _put_judge(self, request: web.Request) -> web.Response:
@@ -229,7 +225,7 @@ class DirectoryApi:
             created = await store.upsert_judge(judge)
         except asyncpg.IntegrityConstraintViolationError as exc:
             # Only if the directory changed between the checks and the write.
-            return _error(409, "directory-conflict", f"the directory changed meanwhile: {exc}")
+            return error(409, "directory-conflict", f"the directory changed meanwhile: {exc}")
         log.info("directory judge saved", judge_id=judge.id, created=created)
         return self._reply(
             request, judge_document(judge, numbers), numbers, status=201 if created else 200
@@ -256,7 +252,7 @@ class DirectoryApi:
         try:
             created = await store.upsert_division(division)
         except asyncpg.IntegrityConstraintViolationError as exc:
-            return _error(409, "directory-conflict", f"the directory changed meanwhile: {exc}")
+            return error(409, "directory-conflict", f"the directory changed meanwhile: {exc}")
         log.info("directory division saved", division_id=division.id, created=created)
         return self._reply(
             request, division_document(division, numbers), numbers, status=201 if created else 200
@@ -265,14 +261,11 @@ class DirectoryApi:
 
 async def _entry_body(request: web.Request, entry_id: str) -> dict[str, Any] | web.Response:
     """The JSON object of an edit, with the id of its URL (a different `id` in it is refused)."""
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return _error(400, "bad-json", "the body must be a JSON object")
-    if not isinstance(body, dict):
-        return _error(400, "bad-json", "the body must be a JSON object")
+    body = await json_object(request)
+    if isinstance(body, web.Response):
+        return body
     if body.setdefault("id", entry_id) != entry_id:
-        return _error(422, "bad-field", "id: must be the id of the URL", field="id")
+        return error(422, "bad-field", "id: must be the id of the URL", field="id")
     return body
 
 

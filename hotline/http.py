@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import json
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +12,7 @@ from aiohttp import web
 from agents.model import Seat, StatusSource
 from agents.policy import AgentError, StatusRequest
 from directory.http import DirectoryApi
+from hotline.api import error, json_object, unauthorised
 from hotline.logs import mask_phone
 from urgent.service import UrgentError
 from workorders.http import WorkOrderApi
@@ -71,10 +71,6 @@ def status_document(hotline: Hotline) -> dict[str, Any]:
         ],
         "seats": [seat_document(seat) for seat in hotline.seats.seats()],
     }
-
-
-def _error(status: int, code: str, message: str) -> web.Response:
-    return web.json_response({"error": code, "message": message}, status=status)
 
 
 # HTTP status for each refusal code of a status change.
@@ -180,39 +176,27 @@ class StatusServer:
 
     async def _set_status(self, request: web.Request) -> web.Response:
         if not self._authorised(request):
-            return _error(401, "unauthorized", "an 'Authorization: Bearer <api token>' is required")
-        try:
-            body = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return _error(400, "bad-json", "the body must be a JSON object")
-        if not isinstance(body, dict):
-            return _error(400, "bad-json", "the body must be a JSON object")
+            return unauthorised()
+        body = await json_object(request)
+        if isinstance(body, web.Response):
+            return body
         action, reason = body.get("action"), body.get("reason")
         try:
             wanted = StatusRequest(str(action))
         except ValueError:
             choices = ", ".join(r.value for r in StatusRequest)
-            return _error(422, "bad-action", f"action: must be one of {choices}, not {action!r}")
+            return error(422, "bad-action", f"action: must be one of {choices}, not {action!r}")
         if reason is not None and not isinstance(reason, str):
-            return _error(422, "bad-reason", "reason: must be a string")
+            return error(422, "bad-reason", "reason: must be a string")
         agents = self._hotline.agents
         if agents is None:
-            return _error(503, "not-ready", "the switch is starting")
+            return error(503, "not-ready", "the switch is starting")
         seat_id = request.match_info["seat_id"]
         try:
             seat = agents.request(seat_id, wanted, reason=reason, source=StatusSource.API)
         except AgentError as exc:
-            return _error(_AGENT_ERROR_STATUS.get(exc.code, 409), exc.code, str(exc))
+            return error(_AGENT_ERROR_STATUS.get(exc.code, 409), exc.code, str(exc))
         return web.json_response(seat_document(seat))
-
-    async def _json_body(self, request: web.Request) -> dict[str, Any] | web.Response:
-        try:
-            body = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return _error(400, "bad-json", "the body must be a JSON object")
-        if not isinstance(body, dict):
-            return _error(400, "bad-json", "the body must be a JSON object")
-        return body
 
     async def _urgent_contact(self, request: web.Request) -> web.Response:
         """An agent asks the switch to ring the judge of a case for the caller on this call.
@@ -221,42 +205,42 @@ class StatusServer:
         directory.
         """
         if not self._authorised(request):
-            return _error(401, "unauthorized", "an 'Authorization: Bearer <api token>' is required")
-        body = await self._json_body(request)
+            return unauthorised()
+        body = await json_object(request)
         if isinstance(body, web.Response):
             return body
         fields = {}
         for name in ("court_id", "case_number", "seat"):
             value = body.get(name)
             if not isinstance(value, str) or not value.strip() or len(value) > 100:
-                return _error(422, "bad-field", f"{name}: must be a non-empty string")
+                return error(422, "bad-field", f"{name}: must be a non-empty string")
             fields[name] = value.strip()
         urgent = self._hotline.urgent
         if urgent is None:
-            return _error(503, "not-ready", "the switch is starting")
+            return error(503, "not-ready", "the switch is starting")
         call_id = request.match_info["call_id"]
         call = self._hotline.calls.call(call_id) if self._hotline.calls else None
         if call is not None and call.seat_id != fields["seat"]:
-            return _error(403, "not-your-call", f"seat: {fields['seat']} is not on call {call_id}")
+            return error(403, "not-your-call", f"seat: {fields['seat']} is not on call {call_id}")
         try:
             contact_id = await urgent.start(
                 call_id, fields["court_id"], fields["case_number"], fields["seat"]
             )
         except UrgentError as exc:
-            return _error(_URGENT_ERROR_STATUS.get(exc.code, 409), exc.code, str(exc))
+            return error(_URGENT_ERROR_STATUS.get(exc.code, 409), exc.code, str(exc))
         return web.json_response({"contact_id": contact_id, "call_id": call_id}, status=201)
 
     async def _urgent_steps(self, request: web.Request) -> web.Response:
         """Each number rung so far, its outcome and timing; numbers in full only with the token."""
         urgent = self._hotline.urgent
         if urgent is None:
-            return _error(503, "not-ready", "the switch is starting")
+            return error(503, "not-ready", "the switch is starting")
         raw = request.match_info["contact_id"]
         if not (raw.isascii() and raw.isdigit() and len(raw) < 19):
-            return _error(404, "contact-not-found", f"no urgent contact {raw}")
+            return error(404, "contact-not-found", f"no urgent contact {raw}")
         contact = await urgent.describe(int(raw))
         if contact is None:
-            return _error(404, "contact-not-found", f"no urgent contact {raw}")
+            return error(404, "contact-not-found", f"no urgent contact {raw}")
         full = self._authorised(request)
         return web.json_response(
             {

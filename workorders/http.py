@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from hotline.api import error, json_object, unauthorised
 from hotline.logs import mask_phone
 from workorders.errors import LinkExpired, LinkInvalid, WorkOrderError
 from workorders.model import (
@@ -31,10 +31,6 @@ _ERROR_STATUS = {
     "work-order-invalid": 422,
     "work-order-no-eligible-handler": 422,
 }
-
-
-def _error(status: int, code: str, message: str) -> web.Response:
-    return web.json_response({"error": code, "message": message}, status=status)
 
 
 def order_document(order: WorkOrder, *, personal_data: bool) -> dict[str, Any]:
@@ -85,14 +81,8 @@ class WorkOrderApi:
     # ---- the API -------------------------------------------------------------------------
     async def _body(self, request: web.Request) -> dict[str, Any] | web.Response:
         if not self._authorised(request):
-            return _error(401, "unauthorized", "an 'Authorization: Bearer <api token>' is required")
-        try:
-            body = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return _error(400, "bad-json", "the body must be a JSON object")
-        if not isinstance(body, dict):
-            return _error(400, "bad-json", "the body must be a JSON object")
-        return body
+            return unauthorised()
+        return await json_object(request)
 
     @staticmethod
     def _text(body: dict[str, Any], name: str, *, required: bool = True) -> str | None:
@@ -109,16 +99,16 @@ class WorkOrderApi:
             return body
         service = self._service()
         if service is None:
-            return _error(503, "not-ready", "the switch is starting")
+            return error(503, "not-ready", "the switch is starting")
         try:
             category = Category(str(body.get("category")))
         except ValueError:
             choices = ", ".join(c.value for c in Category)
-            return _error(422, "bad-field", f"category: must be one of {choices}")
+            return error(422, "bad-field", f"category: must be one of {choices}")
         try:
             urgency = Urgency(str(body.get("urgency", "normal")))
         except ValueError:
-            return _error(422, "bad-field", "urgency: must be normal or urgent")
+            return error(422, "bad-field", "urgency: must be normal or urgent")
         try:
             new = NewWorkOrder(
                 court_id=self._text(body, "court_id") or "",
@@ -132,28 +122,28 @@ class WorkOrderApi:
                 call_id=self._text(body, "call_id", required=False),
             )
         except ValueError as exc:
-            return _error(422, "bad-field", str(exc))
+            return error(422, "bad-field", str(exc))
         try:
             created = await service.create(new)
         except WorkOrderError as exc:
-            return _error(_ERROR_STATUS.get(exc.code, 409), exc.code, str(exc))
+            return error(_ERROR_STATUS.get(exc.code, 409), exc.code, str(exc))
         document = order_document(created.order, personal_data=True)
         document["follow_up"] = created.follow_up
         return web.json_response(document, status=200 if created.follow_up else 201)
 
     async def _get(self, request: web.Request) -> web.Response:
         if not self._authorised(request):
-            return _error(401, "unauthorized", "an 'Authorization: Bearer <api token>' is required")
+            return unauthorised()
         service = self._service()
         if service is None:
-            return _error(503, "not-ready", "the switch is starting")
+            return error(503, "not-ready", "the switch is starting")
         order_id = self._order_id(request)
         if order_id is None:
-            return _error(404, "work-order-not-found", "no such work order")
+            return error(404, "work-order-not-found", "no such work order")
         try:
             order = await service.get(order_id)
         except WorkOrderNotFound as exc:
-            return _error(404, exc.code, str(exc))
+            return error(404, exc.code, str(exc))
         document = order_document(order, personal_data=True)
         document["events"] = [
             {"at": e.at.isoformat(), "kind": e.kind.value, "actor": e.actor, "detail": e.detail}
@@ -167,10 +157,10 @@ class WorkOrderApi:
             return body
         service = self._service()
         if service is None:
-            return _error(503, "not-ready", "the switch is starting")
+            return error(503, "not-ready", "the switch is starting")
         order_id = self._order_id(request)
         if order_id is None:
-            return _error(404, "work-order-not-found", "no such work order")
+            return error(404, "work-order-not-found", "no such work order")
         action = request.match_info["action"]
         try:
             by = self._text(body, "by") or ""
@@ -181,11 +171,11 @@ class WorkOrderApi:
             elif action == "reopen":
                 order = await service.reopen(order_id, self._text(body, "reason") or "", by)
             else:
-                return _error(404, "bad-action", "action: must be reply, close or reopen")
+                return error(404, "bad-action", "action: must be reply, close or reopen")
         except ValueError as exc:
-            return _error(422, "bad-field", str(exc))
+            return error(422, "bad-field", str(exc))
         except WorkOrderError as exc:
-            return _error(_ERROR_STATUS.get(exc.code, 409), exc.code, str(exc))
+            return error(_ERROR_STATUS.get(exc.code, 409), exc.code, str(exc))
         return web.json_response(order_document(order, personal_data=True))
 
     @staticmethod

@@ -12,6 +12,7 @@ from aiohttp import web
 from hotline.api import error, json_object, unauthorised
 from hotline.logs import mask_phone
 from workorders.errors import LinkExpired, LinkInvalid, WorkOrderError
+from workorders.links import LinkPurpose
 from workorders.model import (
     CATEGORY_LABELS,
     STATUS_LABELS,
@@ -190,24 +191,37 @@ class WorkOrderApi:
         if service is None:
             return _page(503, "系统启动中", "<p>系统正在启动，请稍后再试。</p>")
         try:
-            order = await service.get(service.order_of_link(request.match_info["token"]))
+            order_id, purpose = service.open_link(request.match_info["token"])
+            order = await service.get(order_id)
         except LinkExpired:
             return _page(410, "链接已过期", "<p>此链接已过期，请致电12368热线办理。</p>")
         except (LinkInvalid, WorkOrderNotFound):
             return _page(404, "链接无效", "<p>此链接无效。</p>")
-        page = _order_html(order, closed=not order.is_open, zone=service.zone)
+        replying = purpose is LinkPurpose.REPLY and order.is_open
+        page = _order_html(order, replying=replying, zone=service.zone)
         return _page(200, f"工单{order.id}", page)
 
     async def _reply_from_page(self, request: web.Request) -> web.Response:
         service = self._service()
         if service is None:
             return _page(503, "系统启动中", "<p>系统正在启动，请稍后再试。</p>")
+        token = request.match_info["token"]
+        try:
+            _order_id, purpose = service.open_link(token)
+        except LinkExpired:
+            return _page(410, "链接已过期", "<p>此链接已过期，请致电12368热线办理。</p>")
+        except LinkInvalid:
+            return _page(404, "链接无效", "<p>此链接无效。</p>")
+        if purpose is not LinkPurpose.REPLY:
+            return _page(
+                403, "仅供查阅", "<p>此链接仅供查阅，答复须由承办人通过其本人的链接提交。</p>"
+            )
         form = await request.post()
         text = str(form.get("reply", "")).strip()
         if not text or len(text) > MAX_TEXT:
             return _page(422, "请填写答复", "<p>答复内容不能为空（最多2000字）。</p>")
         try:
-            order = await service.reply_by_link(request.match_info["token"], text)
+            order = await service.reply_by_link(token, text)
         except LinkExpired:
             return _page(410, "链接已过期", "<p>此链接已过期，请致电12368热线办理。</p>")
         except (LinkInvalid, WorkOrderNotFound):
@@ -217,7 +231,7 @@ class WorkOrderApi:
         return _page(200, "答复已提交", f"<p>工单{order.id}的答复已提交，并已短信告知当事人。</p>")
 
 
-def _order_html(order: WorkOrder, *, closed: bool, zone: ZoneInfo) -> str:
+def _order_html(order: WorkOrder, *, replying: bool, zone: ZoneInfo) -> str:
     rows = [
         ("工单号", str(order.id)),
         ("类别", CATEGORY_LABELS[order.category]),
@@ -233,8 +247,10 @@ def _order_html(order: WorkOrder, *, closed: bool, zone: ZoneInfo) -> str:
         f"<tr><th>{html.escape(name)}</th><td>{html.escape(value)}</td></tr>"
         for name, value in rows
     )
-    if closed:
+    if not order.is_open:
         form = f"<p>此工单已办结。答复：{html.escape(order.reply or '')}</p>"
+    elif not replying:
+        form = "<p>督办通知：此链接仅供查阅，请督促承办人尽快答复。</p>"
     else:
         form = (
             '<form method="post"><label for="reply">答复内容</label>'

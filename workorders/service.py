@@ -28,8 +28,16 @@ from urgent.service import Unreached
 from workorders import links, messages, policy
 from workorders import state as lifecycle
 from workorders.config import WorkOrdersSection
-from workorders.errors import WorkOrderError
-from workorders.model import Category, Notify, Template, Urgency, WorkOrder, WorkOrderEvent
+from workorders.errors import LinkInvalid, WorkOrderError
+from workorders.model import (
+    Category,
+    Notify,
+    Recipient,
+    Template,
+    Urgency,
+    WorkOrder,
+    WorkOrderEvent,
+)
 from workorders.store import WorkOrderFigures, WorkOrderStore
 
 log = structlog.get_logger(__name__)
@@ -284,10 +292,16 @@ class WorkOrderService:
         """The courts' time zone, to show stored (UTC) times as people there read them."""
         return self._settings().zone
 
-    def order_of_link(self, token: str) -> int:
-        return links.verify(
-            token, links.LinkPurpose.REPLY, self._clock(), self._settings().link_secret
-        )
+    def open_link(self, token: str) -> tuple[int, links.LinkPurpose]:
+        """The order a link names and what it allows: the handler's reply form, or a read-only
+        view (sent to those an escalation presses, who oversee the reply but do not make it)."""
+        now, secret = self._clock(), self._settings().link_secret
+        try:
+            return links.verify(
+                token, links.LinkPurpose.REPLY, now, secret
+            ), links.LinkPurpose.REPLY
+        except LinkInvalid:
+            return links.verify(token, links.LinkPurpose.VIEW, now, secret), links.LinkPurpose.VIEW
 
     async def close(self, order_id: int, by: str) -> WorkOrder:
         return await self._apply(order_id, lifecycle.Close(by))
@@ -423,9 +437,13 @@ class WorkOrderService:
     ) -> str:
         section = settings.section
         assert order.id is not None
-        token = links.sign(
-            order.id, links.LinkPurpose.REPLY, now + section.link_ttl, settings.link_secret
+        # Only the handler replies; whoever an escalation presses gets a read-only view.
+        purpose = (
+            links.LinkPurpose.REPLY
+            if notify.to_role is Recipient.HANDLER
+            else links.LinkPurpose.VIEW
         )
+        token = links.sign(order.id, purpose, now + section.link_ttl, settings.link_secret)
         link = links.link_url(section.public_url, token)
         name, zone = settings.hotline_name, settings.zone
         match notify.template:

@@ -20,7 +20,13 @@ from aiohttp.test_utils import TestClient, TestServer
 from directory.store import DirectoryStore
 from schedule.calendar import WorkdayCalendar
 from store.database import create_pool, migrate
-from tests.directory_data import CASE_NUMBER, JUDGE_MOBILE, PARTY_PHONE, load_directory
+from tests.directory_data import (
+    CASE_NUMBER,
+    HEAD_MOBILE,
+    JUDGE_MOBILE,
+    PARTY_PHONE,
+    load_directory,
+)
 from tests.functional.test_work_orders import SECRET, ZONE, Clock, Orders
 from tests.support import fetch
 from workorders.config import WorkOrdersSection
@@ -81,12 +87,16 @@ class Api:
     async def sms_kinds(self) -> list[tuple[str, str]]:
         return [(to, kind) for to, kind, _text in await self.orders.sms()]
 
-    async def reply_path(self, order_id: int) -> str:
-        """The path of the link in the order's dispatch SMS, as the judge's phone opens it."""
+    async def reply_path(
+        self, order_id: int, kind: str = "dispatch", to: str = JUDGE_MOBILE
+    ) -> str:
+        """The path of the link in one of the order's SMS, as the recipient's phone opens it."""
         [row] = await fetch(
             self.orders.database,
-            "SELECT text FROM sms_outbox WHERE reference = $1 AND kind = 'dispatch'",
+            "SELECT text FROM sms_outbox WHERE reference = $1 AND kind = $2 AND to_number = $3",
             f"work-order:{order_id}",
+            kind,
+            to,
         )
         found = re.search(r"https?://[!-~]+", row["text"])
         assert found is not None, row["text"]
@@ -429,6 +439,25 @@ async def test_the_sms_link_opens_a_zh_cn_phone_page_with_this_order_and_a_reply
 
     other = await (await api.client.get(await api.reply_path(other_id))).text()
     assert OTHER_CONTENT in other and CONTENT not in other and PARTY_PHONE not in other
+
+
+async def test_an_escalation_link_shows_the_order_read_only_and_cannot_reply(api: Api) -> None:
+    order_id = (await api.create())["id"]
+    api.orders.clock.now = DUE_AT + timedelta(hours=1)
+    assert await api.orders.service.press() == 1
+    # The division head, pressed past the due time, may look but not answer for the judge.
+    path = await api.reply_path(order_id, "escalation", HEAD_MOBILE)
+    response = await api.client.get(path)
+    assert response.status == 200
+    page = await response.text()
+    assert CONTENT in page and "仅供查阅" in page
+    assert "<form" not in page
+
+    response = await api.client.post(path, data={"reply": "我来答复。"})
+    assert response.status == 403
+    assert "仅供查阅" in await response.text()
+    row = await api.row(order_id)
+    assert (row["status"], row["reply"]) == ("dispatched", None)
 
 
 async def test_a_reply_from_the_page_closes_the_order_texts_the_caller_and_shows_it_answered(

@@ -333,16 +333,7 @@ def _division_references(division: Division, view: DirectoryView, problems: list
 def _judge_references(judge: Judge, view: DirectoryView, problems: list[Problem]) -> None:
     _court(view, judge.court_id, problems)
     if judge.division_id is not None:
-        division = _division(view, judge.division_id, problems)
-        if division is not None and division.court_id != judge.court_id:
-            problems.append(
-                Problem(
-                    ("division_id",),
-                    f"division {division.id!r} is of court {division.court_id!r},"
-                    f" not {judge.court_id!r}",
-                    "bad-reference",
-                )
-            )
+        _division_of_court(view, judge.division_id, judge.court_id, problems)
     for headed in view.heads.get(judge.id, []):
         if headed.id != judge.division_id:
             # The urgent chain rings a division's head as that division's fallback.
@@ -359,16 +350,7 @@ def _judge_references(judge: Judge, view: DirectoryView, problems: list[Problem]
 def _case_references(case: CaseFile, view: DirectoryView, problems: list[Problem]) -> None:
     _court(view, case.court_id, problems)
     if case.division_id is not None:
-        division = _division(view, case.division_id, problems)
-        if division is not None and division.court_id != case.court_id:
-            problems.append(
-                Problem(
-                    ("division_id",),
-                    f"division {division.id!r} is of court {division.court_id!r},"
-                    f" not {case.court_id!r}",
-                    "bad-reference",
-                )
-            )
+        _division_of_court(view, case.division_id, case.court_id, problems)
     if case.judge_id is not None:
         judge = _judge(view, case.judge_id, "judge_id", problems)
         if judge is None:
@@ -415,6 +397,22 @@ def _division(view: DirectoryView, division_id: str, problems: list[Problem]) ->
     division = view.divisions.get(division_id)
     if division is None:
         problems.append(_missing(view, Kind.DIVISION, division_id, "division_id"))
+    return division
+
+
+def _division_of_court(
+    view: DirectoryView, division_id: str, court_id: str, problems: list[Problem]
+) -> Division | None:
+    """The division an entry names, which must be of the entry's own court."""
+    division = _division(view, division_id, problems)
+    if division is not None and division.court_id != court_id:
+        problems.append(
+            Problem(
+                ("division_id",),
+                f"division {division.id!r} is of court {division.court_id!r}, not {court_id!r}",
+                "bad-reference",
+            )
+        )
     return division
 
 

@@ -45,6 +45,8 @@ log = structlog.get_logger(__name__)
 # How often open orders are checked for a reminder or escalation that has come due. Reminder
 # slots are hours apart; a minute late is on time, and a check is one indexed query.
 PRESS_INTERVAL_S = 60.0
+# The advisory lock a controller holds while it presses (several controllers, one database).
+PRESS_LOCK = "work-orders-press"
 
 
 class WorkOrderNotFound(WorkOrderError):
@@ -332,7 +334,23 @@ class WorkOrderService:
 
     # ---- pressing (催办 / 督办) -----------------------------------------------------------
     async def press(self) -> int:
-        """Send every reminder and escalation that has come due; returns how many were made."""
+        """Send every reminder and escalation that has come due; returns how many were made.
+
+        One controller at a time: a reminder is judged due before its order is locked, so two
+        controllers pressing the same order at once would each send one.
+        """
+        async with self._store.pool.acquire() as connection:
+            if not await connection.fetchval(
+                "SELECT pg_try_advisory_lock(hashtext($1))", PRESS_LOCK
+            ):
+                log.debug("another controller is pressing work orders; skipped")
+                return 0
+            try:
+                return await self._press_due()
+            finally:
+                await connection.execute("SELECT pg_advisory_unlock(hashtext($1))", PRESS_LOCK)
+
+    async def _press_due(self) -> int:
         settings = self._settings()
         rules = settings.section.policy()
         made = 0

@@ -31,7 +31,7 @@ from workorders import links
 from workorders.config import WorkOrdersSection
 from workorders.errors import LinkExpired, LinkInvalid
 from workorders.model import Category, HandlerKind, Status, Urgency
-from workorders.service import NewWorkOrder, WorkOrderService, WorkOrderSettings
+from workorders.service import PRESS_LOCK, NewWorkOrder, WorkOrderService, WorkOrderSettings
 from workorders.store import WorkOrderStore
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -160,6 +160,21 @@ async def test_reminders_twice_a_working_day_over_the_holiday_then_escalation(
     ]
     [row] = await fetch(orders.database, "SELECT escalation_level FROM work_orders")
     assert row["escalation_level"] == 1
+
+
+async def test_only_one_controller_presses_at_a_time(orders: Orders) -> None:
+    await orders.service.create(contact_judge())
+    orders.clock.now = datetime(2026, 10, 8, 9, 0, tzinfo=ZONE)
+    # Another controller is pressing: this one leaves the reminder to it.
+    other = await asyncpg.connect(**orders.database)
+    try:
+        await other.execute("SELECT pg_advisory_lock(hashtext($1))", PRESS_LOCK)
+        assert await orders.service.press() == 0
+        assert [kind for _to, kind, _text in await orders.sms()] == ["dispatch"]
+    finally:
+        await other.close()
+    assert await orders.service.press() == 1
+    assert [kind for _to, kind, _text in await orders.sms()] == ["dispatch", "reminder"]
 
 
 async def test_the_judge_replies_through_the_link_the_caller_is_told_and_it_closes(

@@ -237,7 +237,11 @@ def cmd_dial(args: argparse.Namespace) -> int:
     configure_logging(level="warning")
     config = _load_or_exit(_config_path(args.config))
     return dial_from_terminal(
-        config, _secrets(Path(args.var_dir)), number=args.number, status_url=args.status_url
+        config,
+        _secrets(Path(args.var_dir)),
+        number=args.number,
+        status_url=args.status_url,
+        caller=args.caller,
     )
 
 
@@ -581,6 +585,12 @@ def build_parser() -> argparse.ArgumentParser:
     dialing.add_argument("number", nargs="?", help="the number to call (default: the first)")
     _config_options(dialing)
     dialing.add_argument("--status-url", help="the controller's status API (default: from YAML)")
+    dialing.add_argument(
+        "--caller",
+        metavar="NUMBER",
+        help="call as this phone number, e.g. a case party's, to walk what a known caller gets"
+        " (default: no number)",
+    )
     dialing.set_defaults(handler=cmd_dial)
 
     importing = commands.add_parser("import", help="import data from files")

@@ -41,6 +41,7 @@ from ari.events import (
 from calls.model import CallState
 from config.schema import HotlineConfig, Prompt
 from config.secrets import SecretMissingError, SecretStore
+from directory.model import check_phone
 from ivr.prompts import SYNTHESIZED_PREFIX
 
 log = structlog.get_logger(__name__)
@@ -251,9 +252,11 @@ class _Dialler:
         number: str,
         out: TextIO,
         status_url: str,
+        caller: str | None = None,
     ) -> None:
         self._config = config
         self._client = client
+        self._caller = caller
         self._number = number
         self._out = out
         self._status_url = status_url
@@ -280,7 +283,9 @@ class _Dialler:
 
     async def run(self, keys: AsyncIterator[str] | None, stop: asyncio.Event) -> int:
         try:
-            await self._client.originate(self.endpoint, channel_id=self.channel_id)
+            await self._client.originate(
+                self.endpoint, channel_id=self.channel_id, caller_id=self._caller
+            )
         except AriError as exc:
             raise DialError(f"Asterisk refused to call {self.endpoint}: {exc}") from exc
         tasks = [asyncio.create_task(self._poll_status(), name="dial status")]
@@ -443,24 +448,33 @@ async def dial(
     err: TextIO | None = None,
     keys: AsyncIterator[str] | None = None,
     status_url: str | None = None,
+    caller: str | None = None,
 ) -> int:
-    """Call `number` (default: the config's first) through the running hotline; 0 when the call
-    ended normally, 1 when it could not be made (the reason goes to `err`).
+    """Call `number` (default: the config's first) through the running hotline, as `caller` (a
+    phone number; none by default); 0 when the call ended normally, 1 when it could not be made
+    (the reason goes to `err`).
 
     Without `keys` the keys come from stdin, and Ctrl-C (SIGINT) or SIGTERM hangs up.
     """
     err = err if err is not None else sys.stderr
     number = number or config.hotline.numbers[0]
     try:
+        if caller is not None:
+            try:
+                caller = check_phone(caller)
+            except ValueError as exc:
+                raise DialError(f"--caller {exc}") from exc
         if keys is not None:
-            return await _dial(config, secret_store, number, out, keys, status_url, None)
+            return await _dial(config, secret_store, number, out, keys, status_url, None, caller)
         loop = asyncio.get_running_loop()
         stop = asyncio.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
         try:
             with StdinKeys(sys.stdin) as stdin_keys:
-                return await _dial(config, secret_store, number, out, stdin_keys, status_url, stop)
+                return await _dial(
+                    config, secret_store, number, out, stdin_keys, status_url, stop, caller
+                )
         finally:
             for signum in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(signum)
@@ -478,6 +492,7 @@ async def _dial(
     keys: AsyncIterator[str],
     status_url: str | None,
     stop: asyncio.Event | None,
+    caller: str | None = None,
 ) -> int:
     if number not in config.routed_numbers():
         raise DialError(
@@ -494,6 +509,7 @@ async def _dial(
             number=number,
             out=out,
             status_url=status_url or default_status_url(config),
+            caller=caller,
         )
         connections = 0
 
@@ -563,8 +579,16 @@ def dial_from_terminal(
     *,
     number: str | None = None,
     status_url: str | None = None,
+    caller: str | None = None,
 ) -> int:
     """What `hotline dial` runs: the call on stdin/stdout, errors on stderr."""
     return asyncio.run(
-        dial(config, secret_store, number=number, out=sys.stdout, status_url=status_url)
+        dial(
+            config,
+            secret_store,
+            number=number,
+            out=sys.stdout,
+            status_url=status_url,
+            caller=caller,
+        )
     )

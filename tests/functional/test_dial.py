@@ -184,7 +184,11 @@ async def dialling(
 
 
 async def run_dial(
-    config: HotlineConfig, store: SecretStore, status_api: StatusApi, number: str = "12368"
+    config: HotlineConfig,
+    store: SecretStore,
+    status_api: StatusApi,
+    number: str = "12368",
+    caller: str | None = None,
 ) -> tuple[int, str]:
     err = io.StringIO()
     async with asyncio.timeout(5):
@@ -196,6 +200,7 @@ async def run_dial(
             err=err,
             keys=ScriptedKeys(),
             status_url=status_api.url,
+            caller=caller,
         )
     return code, err.getvalue()
 
@@ -213,6 +218,40 @@ async def test_dial_calls_the_number_through_hotline_local_from_its_own_app(
     assert request.params["app"] == "hotline-dial"
     assert leg.startswith("dial-")
     assert [r.params["app"] for r in fake.ws_requests] == ["hotline-dial"]
+    assert "callerId" not in request.params, "no caller number unless asked for"
+
+
+async def test_dial_can_call_as_a_given_phone_number(
+    fake: FakeAri, status_api: StatusApi, test_config: HotlineConfig, tmp_path: Path
+) -> None:
+    dialled = asyncio.create_task(
+        run_dial(
+            pointed_at(test_config, fake.base_url),
+            secret_store_with(tmp_path, fake.password),
+            status_api,
+            caller="139-1234-5678",
+        )
+    )
+    try:
+        (request,) = await eventually(lambda: fake.requests_to("POST", "/channels"))
+        assert request.params["callerId"] == "13912345678"
+    finally:
+        dialled.cancel()
+        await asyncio.gather(dialled, return_exceptions=True)
+
+
+async def test_a_caller_that_is_not_a_phone_number_is_refused_before_calling(
+    fake: FakeAri, status_api: StatusApi, test_config: HotlineConfig, tmp_path: Path
+) -> None:
+    code, err = await run_dial(
+        pointed_at(test_config, fake.base_url),
+        secret_store_with(tmp_path, fake.password),
+        status_api,
+        caller='"Judge" <100>',
+    )
+    assert code == 1
+    assert "--caller must be a phone number of 5 to 20 digits" in err
+    assert fake.requests == []
 
 
 async def test_keys_become_dtmf_on_the_caller_leg_in_order_once_the_hotline_answers(

@@ -241,7 +241,7 @@ async def test_outdated_hash_is_replaced_after_a_right_password(
     )
     assert row["password_hash"] != old_hash
     assert not needs_rehash(row["password_hash"])
-    assert verify_password(row["password_hash"], "2468")
+    assert await asyncio.to_thread(verify_password, row["password_hash"], "2468")
 
 
 async def test_stored_hash_is_not_the_password_and_verifies(

@@ -9,9 +9,6 @@ import json
 import os
 import sys
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -246,59 +243,9 @@ def cmd_dial(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    if not args.url.startswith(("http://", "https://")):
-        print("hotline: --url must be an http(s) URL", file=sys.stderr)
-        return 2
-    try:
-        with urllib.request.urlopen(  # noqa: S310 - scheme checked above
-            f"{args.url.rstrip('/')}/api/status", timeout=5
-        ) as reply:
-            document: dict[str, Any] = json.load(reply)
-    except (urllib.error.URLError, OSError) as exc:
-        print(f"hotline: the controller does not answer at {args.url}: {exc}", file=sys.stderr)
-        return 1
-    if args.json:
-        print(json.dumps(document, ensure_ascii=False, indent=2))
-        return 0
-    print(f"ARI connected: {'yes' if document['ari_connected'] else 'NO'}")
-    for error in document["config_errors"]:
-        print(f"config rejected: {error}")
-    print(f"\nLive calls ({len(document['calls'])}):")
-    for call in document["calls"]:
-        print(
-            f"  {call['id']}  {call['state']:<10} caller {call['caller'] or '-':<14} "
-            f"seat {call['seat'] or '-'}"
-        )
-    today = document.get("callbacks_today") or {}
-    if "open" in today:
-        rate = today["callback_rate"]
-        print(
-            f"\nCallbacks today: {today['open']} open; abandoned {today['abandoned']}, reached "
-            f"back {today['abandoned_reached']} (回拨率 {'-' if rate is None else f'{rate:.0%}'})"
-        )
-    orders = document.get("work_orders") or {}
-    if "dispatched" in orders:
-        print(
-            f"\nWork orders awaiting a reply: {orders['dispatched']} ({orders['overdue']} overdue,"
-            f" {orders['escalated']} escalated); replied, to close: {orders['replied']};"
-            f" SMS waiting {orders['sms_pending']}, failed {orders['sms_failed']}"
-        )
-    print(f"\nWaiting ({len(document['waiting'])}), in the order they are served:")
-    for entry in document["waiting"]:
-        kind = "callback" if entry["call_id"].startswith("callback-") else "caller"
-        print(
-            f"  {entry['call_id']:<20} {kind:<9} queue {entry['queue']:<12} "
-            f"court {entry['home_platform'] or '-':<12} since {entry['queued_at']}"
-        )
-    print("\nSeats:")
-    for seat in document["seats"]:
-        reach = "registered" if seat["registered"] else "unregistered"
-        status = seat["status"] + (f" ({seat['pause_reason']})" if seat["pause_reason"] else "")
-        print(
-            f"  {seat['id']:<16} {seat['platform']:<12} {reach:<13} {status:<22} "
-            f"{seat['state']:<8} calls {seat['calls_answered']}"
-        )
-    return 0
+    from hotline.controller_api import show_status
+
+    return show_status(args.url, as_json=args.json)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -465,36 +412,15 @@ async def _serve(
 
 def cmd_seat(args: argparse.Namespace) -> int:
     """Log a seat in or out, pause or resume it, through the running switch's API."""
+    from hotline.controller_api import set_seat_status
+
     config = _load_or_exit(_config_path(args.config))
     if not any(seat.id == args.seat for seat in config.seats):
         print(f"hotline: no seat {args.seat!r} in {args.config}", file=sys.stderr)
         return 2
     token = _secrets(Path(args.var_dir)).resolve(config.hotline.api_token)
     url = args.url or f"http://{config.hotline.status_listen}"
-    body = {"action": args.action} | ({"reason": args.reason} if args.reason else {})
-    request = urllib.request.Request(  # noqa: S310 - http(s) only, built from the YAML
-        f"{url.rstrip('/')}/api/seats/{urllib.parse.quote(args.seat)}/status",
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=5) as reply:  # noqa: S310
-            seat: dict[str, Any] = json.load(reply)
-    except urllib.error.HTTPError as exc:
-        try:
-            problem = json.load(exc)
-            message = f"{problem['error']}: {problem['message']}"
-        except (ValueError, KeyError):
-            message = str(exc)
-        print(f"hotline: refused: {message}", file=sys.stderr)
-        return 1
-    except (urllib.error.URLError, OSError) as exc:
-        print(f"hotline: the controller does not answer at {url}: {exc}", file=sys.stderr)
-        return 1
-    reason = f" ({seat['pause_reason']})" if seat.get("pause_reason") else ""
-    print(f"{seat['id']}: {seat['status']}{reason}, {seat['state']}")
-    return 0
+    return set_seat_status(url, token, args.seat, args.action, args.reason)
 
 
 def _config_options(parser: argparse.ArgumentParser, *, var_dir: bool = True) -> None:

@@ -354,11 +354,10 @@ class WorkOrderService:
         settings = self._settings()
         rules = settings.section.policy()
         made = 0
-        for order_id in await self._store.dispatched_ids():
-            now = self._clock()
-            order = await self._store.get(order_id)
-            if order is None:
-                continue
+        # One read for all; each change then locks its row and applies to what it finds there.
+        for order in await self._store.dispatched():
+            assert order.id is not None
+            order_id, now = order.id, self._clock()
             level = policy.escalation_level_at(order, now, settings.calendar, rules)
             if level > order.escalation_level:
                 contacts = await self._contacts_of(order)

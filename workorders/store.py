@@ -176,12 +176,12 @@ class WorkOrderStore:
             for row in rows
         ]
 
-    async def dispatched_ids(self) -> list[int]:
+    async def dispatched(self) -> list[WorkOrder]:
         """Orders that reminders and escalation may press (dispatched, not yet replied)."""
         rows = await self.pool.fetch(
-            "SELECT id FROM work_orders WHERE status = 'dispatched' ORDER BY due_at"
+            "SELECT * FROM work_orders WHERE status = 'dispatched' ORDER BY due_at"
         )
-        return [row["id"] for row in rows]
+        return [order_from_row(row) for row in rows]
 
     async def figures(self, now: datetime) -> WorkOrderFigures:
         row = await self.pool.fetchrow(

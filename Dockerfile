@@ -16,9 +16,11 @@ COPY callbacks callbacks
 COPY calls calls
 COPY cases cases
 COPY config config
+COPY console console
 COPY directory directory
 COPY hotline hotline
 COPY ivr ivr
+COPY knowledge knowledge
 COPY recordings recordings
 COPY routing routing
 COPY sandbox sandbox

@@ -6,6 +6,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 CONFIG ?= config/examples/beijing.yaml
 PYTEST_ARGS ?=
+# `make test` runs pytest in this many xdist workers; every integration test goes to one of them
+# (one Asterisk on fixed ports: tests/integration/conftest.py groups them), the rest share out.
+TEST_WORKERS ?= 2
 BENCH_ARGS ?=
 
 .PHONY: help setup debs venv asterisk run test lint unit functional integration bench clean
@@ -45,7 +48,7 @@ lint: venv
 	$(BIN)/mypy
 
 test: setup lint
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 unit: venv
 	$(BIN)/pytest tests/unit $(PYTEST_ARGS)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import structlog
 
@@ -40,6 +40,8 @@ class SeatBoard:
         self.initial_status = initial_status
         self.max_no_answers = max_no_answers
         self.pause_reasons = pause_reasons
+        # Called after any change a live view shows (status, state, reachability); cheap.
+        self.changed: Callable[[], None] = lambda: None
 
     def seats(self) -> list[Seat]:
         return list(self._seats.values())
@@ -82,6 +84,7 @@ class SeatBoard:
             return False
         seat.registered = registered
         log.info("seat reachability", seat=seat_id, registered=registered)
+        self.changed()
         return True
 
     # ---- agent status ----------------------------------------------------------------------
@@ -147,6 +150,7 @@ class SeatBoard:
         change = StatusChange(seat.seat_id, status, reason, source, now)
         for listener in self._listeners:
             listener(change)
+        self.changed()
         return change
 
     # ---- seat state (compare-and-set on the call holding it) ---------------------------------
@@ -163,8 +167,10 @@ class SeatBoard:
             seat.busy_periods.append((seat.since, now))
         seat.state = to
         seat.since = now
+        seat.wrap_up_until = None
         if to is SeatState.IDLE:
             seat.idle_since = now
+        self.changed()
 
     def try_reserve(self, seat_id: str, call_id: str, now: datetime) -> bool:
         seat = self._seats.get(seat_id)
@@ -219,6 +225,7 @@ class SeatBoard:
                 )
         if seat.state is SeatState.TALKING and wrap_up_s > 0:
             self._move(seat, SeatState.WRAP_UP, f"call ended ({outcome.value})", now)
+            seat.wrap_up_until = now + timedelta(seconds=wrap_up_s)
             seat.wrap_up_token += 1
             return seat.wrap_up_token
         self._move(seat, SeatState.IDLE, f"released ({outcome.value})", now)

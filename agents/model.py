@@ -79,6 +79,7 @@ class Seat:
     logged_in_periods: deque[tuple[datetime, datetime]] = field(default_factory=deque)
     logged_in_since: datetime | None = None
     wrap_up_token: int = 0
+    wrap_up_until: datetime | None = None  # when the wrap-up under way ends (the console counts)
     retired: bool = False  # removed from the config while on a call; dropped once free
 
     @property

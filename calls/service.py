@@ -157,6 +157,7 @@ class CallService:
         self._owners: dict[str, str] = {}  # channel id -> call id
         self._background = Background()
         self._stopping = False
+        self.changed: Callable[[], None] = lambda: None  # after each transition, for live views
 
     # ---- views ---------------------------------------------------------------------------
     def live_calls(self) -> list[m.Call]:
@@ -348,6 +349,7 @@ class CallService:
         for command in commands:
             await self._execute(runtime, command)
         if runtime.call != before:
+            self.changed()
             await self._store_call(runtime.call)
 
     async def _store_call(self, call: m.Call) -> None:

@@ -12,6 +12,7 @@ from pydantic import Field, field_validator
 
 from cases.config import CaseQueryPolicy
 from config.base import SECRET_REFERENCE, SecretReference, Strict
+from console.config import ConsoleSection
 from ivr.model import Key, Node, SurveySection
 from routing.policy import PlatformKind, Strategy
 from schedule.config import HoursSection
@@ -249,6 +250,7 @@ class HotlineConfig(Strict):
     work_orders: WorkOrdersSection = Field(default_factory=WorkOrdersSection)
     # Where SMS go: "log" (development, the default) or a generic HTTP gateway.
     sms: SmsSection = Field(default_factory=SmsSection)
+    console: ConsoleSection = Field(default_factory=ConsoleSection)
     prompts: PromptsSection
     ivr: IvrSection
     platforms: list[Platform] = Field(min_length=1)

@@ -1,7 +1,9 @@
 """The directory on the switch's API: read courts, judges and cases; edit one judge or division.
 
-Every route needs the API token. Phone numbers are masked unless the request asks for
-`?personal=1`; each such view is logged (with the numbers masked) so it can be reviewed.
+Reading needs the work-order right (a branch court's users see their own court only, HQ's every
+court); editing is the admins'. Phone numbers are masked unless the request asks for
+`?personal=1`, which needs the personal-data right; each such view is logged and audited (with
+the numbers masked) so it can be reviewed.
 An edit is checked as an import entry is (directory/entries.py) and replaces the whole entry.
 """
 
@@ -14,6 +16,8 @@ import asyncpg
 import structlog
 from aiohttp import web
 
+from console.model import AuditAction, Permission, Principal
+from console.sessions import SessionGuard
 from directory.entries import (
     DirectoryView,
     Problem,
@@ -24,7 +28,7 @@ from directory.entries import (
 )
 from directory.model import CaseFile, Court, Division, Judge, Person
 from directory.store import DirectoryStore
-from hotline.api import error, json_object, unauthorised
+from hotline.api import error, json_object
 from hotline.logs import mask_phone
 
 log = structlog.get_logger(__name__)
@@ -113,13 +117,9 @@ def _problems(problems: Sequence[Problem]) -> web.Response:
 
 
 class DirectoryApi:
-    def __init__(
-        self,
-        store: Callable[[], DirectoryStore | None],
-        authorised: Callable[[web.Request], bool],
-    ) -> None:
+    def __init__(self, store: Callable[[], DirectoryStore | None], guard: SessionGuard) -> None:
         self._store = store
-        self._authorised = authorised
+        self._guard = guard
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/api/directory/courts", self._courts)
@@ -129,20 +129,32 @@ class DirectoryApi:
         app.router.add_put("/api/directory/divisions/{division_id}", self._put_division)
         app.router.add_get("/api/directory/cases/{court_id}/{case_number}", self._case)
 
-    async def _begin(self, request: web.Request) -> tuple[DirectoryStore, Numbers] | web.Response:
-        """The checks every route starts with: the token, `personal`, a started switch."""
-        if not self._authorised(request):
-            return unauthorised()
+    async def _begin(
+        self, request: web.Request, permission: Permission = Permission.WORK_ORDERS_VIEW
+    ) -> tuple[DirectoryStore, Numbers, Principal] | web.Response:
+        """The checks every route starts with: who asks and may they, `personal`, a started
+        switch. Reading takes the work-order right (agents look judges up); changing it is the
+        admins'; numbers in full need the personal-data right."""
+        principal = await self._guard(request, permission)
+        if isinstance(principal, web.Response):
+            return principal
         personal = request.query.get("personal", "0")
         if personal not in ("0", "1"):
             return error(422, "bad-field", "personal: must be 1 (numbers in full) or 0")
+        if personal == "1" and not self._guard.allows(principal, Permission.PERSONAL_DATA, None):
+            return error(403, "forbidden", "not allowed: personal-data")
         store = self._store()
         if store is None:
             return error(503, "not-ready", "the switch is starting")
-        return store, Numbers(personal=personal == "1")
+        return store, Numbers(personal=personal == "1"), principal
 
-    def _reply(
-        self, request: web.Request, document: Any, numbers: Numbers, status: int = 200
+    async def _reply(
+        self,
+        request: web.Request,
+        principal: Principal,
+        document: Any,
+        numbers: Numbers,
+        status: int = 200,
     ) -> web.Response:
         if numbers.personal:
             log.info(
@@ -152,60 +164,75 @@ class DirectoryApi:
                 remote=request.remote,
                 numbers=numbers.shown,
             )
+            await self._guard.audit(
+                principal,
+                AuditAction.PERSONAL_DATA_VIEWED,
+                request.path,
+                {"numbers": numbers.shown},
+                request=request,
+            )
         return web.json_response(document, status=status)
 
     async def _courts(self, request: web.Request) -> web.Response:
         begun = await self._begin(request)
         if isinstance(begun, web.Response):
             return begun
-        store, numbers = begun
+        store, numbers, principal = begun
         by_court: dict[str, list[Division]] = {}
         for division in await store.divisions():
             by_court.setdefault(division.court_id, []).append(division)
+        scope = self._guard.scope(principal)
         courts = [
             court_document(court, by_court.get(court.id, []), numbers)
             for court in await store.courts()
+            if scope is None or court.id == scope
         ]
-        return self._reply(request, {"courts": courts}, numbers)
+        return await self._reply(request, principal, {"courts": courts}, numbers)
 
     async def _judges(self, request: web.Request) -> web.Response:
         begun = await self._begin(request)
         if isinstance(begun, web.Response):
             return begun
-        store, numbers = begun
-        court_id = request.query.get("court")
+        store, numbers, principal = begun
+        scope = self._guard.scope(principal)
+        court_id = request.query.get("court", scope)
+        if scope is not None and court_id != scope:
+            return error(404, "court-not-found", f"no court {court_id!r} you may see")
         if court_id is not None and await store.court(court_id) is None:
             return error(404, "court-not-found", f"no court {court_id!r} in the directory")
         judges = [judge_document(judge, numbers) for judge in await store.judges(court_id)]
-        return self._reply(request, {"judges": judges}, numbers)
+        return await self._reply(request, principal, {"judges": judges}, numbers)
 
     async def _judge(self, request: web.Request) -> web.Response:
         begun = await self._begin(request)
         if isinstance(begun, web.Response):
             return begun
-        store, numbers = begun
+        store, numbers, principal = begun
         judge_id = request.match_info["judge_id"]
         judge = await store.judge(judge_id)
-        if judge is None:
+        if judge is None or not self._guard.allows(
+            principal, Permission.WORK_ORDERS_VIEW, judge.court_id
+        ):
             return error(404, "judge-not-found", f"no judge {judge_id!r} in the directory")
-        return self._reply(request, judge_document(judge, numbers), numbers)
+        return await self._reply(request, principal, judge_document(judge, numbers), numbers)
 
     async def _case(self, request: web.Request) -> web.Response:
         begun = await self._begin(request)
         if isinstance(begun, web.Response):
             return begun
-        store, numbers = begun
+        store, numbers, principal = begun
         court_id, case_number = request.match_info["court_id"], request.match_info["case_number"]
-        case = await store.case_file(court_id, case_number)
+        allowed = self._guard.allows(principal, Permission.WORK_ORDERS_VIEW, court_id)
+        case = await store.case_file(court_id, case_number) if allowed else None
         if case is None:
             return error(404, "case-not-found", f"no case {case_number} of court {court_id!r}")
-        return self._reply(request, case_document(case, numbers), numbers)
+        return await self._reply(request, principal, case_document(case, numbers), numbers)
 
     async def _put_judge(self, request: web.Request) -> web.Response:
-        begun = await self._begin(request)
+        begun = await self._begin(request, Permission.DIRECTORY_EDIT)
         if isinstance(begun, web.Response):
             return begun
-        store, numbers = begun
+        store, numbers, principal = begun
         body = await _entry_body(request, request.match_info["judge_id"])
         if isinstance(body, web.Response):
             return body
@@ -227,15 +254,19 @@ class DirectoryApi:
             # Only if the directory changed between the checks and the write.
             return error(409, "directory-conflict", f"the directory changed meanwhile: {exc}")
         log.info("directory judge saved", judge_id=judge.id, created=created)
-        return self._reply(
-            request, judge_document(judge, numbers), numbers, status=201 if created else 200
+        return await self._reply(
+            request,
+            principal,
+            judge_document(judge, numbers),
+            numbers,
+            status=201 if created else 200,
         )
 
     async def _put_division(self, request: web.Request) -> web.Response:
-        begun = await self._begin(request)
+        begun = await self._begin(request, Permission.DIRECTORY_EDIT)
         if isinstance(begun, web.Response):
             return begun
-        store, numbers = begun
+        store, numbers, principal = begun
         body = await _entry_body(request, request.match_info["division_id"])
         if isinstance(body, web.Response):
             return body
@@ -254,8 +285,12 @@ class DirectoryApi:
         except asyncpg.IntegrityConstraintViolationError as exc:
             return error(409, "directory-conflict", f"the directory changed meanwhile: {exc}")
         log.info("directory division saved", division_id=division.id, created=created)
-        return self._reply(
-            request, division_document(division, numbers), numbers, status=201 if created else 200
+        return await self._reply(
+            request,
+            principal,
+            division_document(division, numbers),
+            numbers,
+            status=201 if created else 200,
         )
 
 

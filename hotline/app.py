@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import structlog
 
 from agents.board import SeatBoard
@@ -34,12 +35,17 @@ from cases.store import CaseStore
 from config.holder import ConfigHolder
 from config.schema import HotlineConfig, PlatformKind
 from config.secrets import SecretStore
+from console.live import LiveFeed
+from console.service import ConsoleService
+from console.store import ConsoleStore
 from directory.store import DirectoryStore
 from hotline.http import StatusServer
 from ivr.case_status import answer_for
 from ivr.model import CaseAnswered
 from ivr.prompts import PromptError, build_prompts, media_uri, synthesize
 from ivr.state import IvrProgram
+from knowledge.service import KnowledgeService
+from knowledge.store import KnowledgeStore
 from recordings.service import RecordingService
 from recordings.store import RecordingStore
 from routing.policy import QueueRouting, Tier, WaitingEntry
@@ -60,6 +66,9 @@ log = structlog.get_logger(__name__)
 
 # Device-state subscriptions per ARI request (Asterisk takes at most 127 event sources).
 SUBSCRIBE_BATCH = 100
+
+# How often expired console sessions and old failed logins are cleared.
+CONSOLE_TIDY_S = 3600.0
 
 # How often the config file's modification time is checked.
 CONFIG_POLL_S = 2.0
@@ -242,7 +251,19 @@ class Hotline:
         self.router: Router | None = None
         self.events: AriEventStream | None = None
         self.ari: AriClient | None = None
+        self.console: ConsoleService | None = None
+        self.knowledge: KnowledgeService | None = None
+        self.feed: LiveFeed | None = None
         self.status_url = ""
+
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        return self._clock
+
+    @property
+    def hq_platform(self) -> str:
+        """The HQ platform's id: its users see every court's data."""
+        return self._hq_platform
 
     async def __aenter__(self) -> Hotline:
         self._stack = AsyncExitStack()
@@ -363,6 +384,16 @@ class Hotline:
         )
         urgent.calls = calls
         stack.push_async_callback(calls.stop)
+        self.console = ConsoleService(
+            ConsoleStore(pool),
+            lambda: self.holder.current.console,
+            self._clock,
+            lambda: [platform.id for platform in self.holder.current.platforms],
+        )
+        self.knowledge = KnowledgeService(KnowledgeStore(pool), self._clock)
+        self.feed = feed = LiveFeed()
+        stack.callback(feed.close)
+        self.seats.changed = calls.changed = urgent.changed = feed.notify
         self.holder.on_change(self._config_changed)
 
         async def connected() -> None:
@@ -422,11 +453,21 @@ class Hotline:
         await self._background(stack, self.events.run(), "ari-events")
         await self._background(stack, router.run(), "router")
         await self._background(stack, work_orders.run(), "work-orders")
+        await self._background(stack, self._tidy_console(), "console-tidy")
         if self._watch_config:
             await self._background(stack, self.watch_config(), "config-watch")
         status = StatusServer(self, self._secrets.resolve(config.hotline.api_token))
         self.status_url = await status.start(self._status_listen)
         stack.push_async_callback(status.stop)
+
+    async def _tidy_console(self) -> None:
+        while True:
+            if self.console is not None:
+                try:
+                    await self.console.tidy()
+                except (OSError, asyncpg.PostgresError) as exc:
+                    log.warning("could not clear expired console sessions", error=str(exc))
+            await asyncio.sleep(CONSOLE_TIDY_S)
 
     def _work_orders_from(self, config: HotlineConfig) -> WorkOrderSettings:
         section = config.work_orders
@@ -495,7 +536,8 @@ class Hotline:
 
     async def reload(self) -> bool:
         """Apply the edited YAML to new calls; a file that fails any check changes nothing."""
-        config = self.holder.check()
+        # Parsing and validating the YAML is CPU work: off the event loop.
+        config = await asyncio.to_thread(self.holder.check)
         if config is None:
             return False
         try:

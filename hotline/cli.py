@@ -9,10 +9,10 @@ import json
 import os
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 import structlog
 
@@ -21,7 +21,7 @@ from config.loader import load_config
 from config.schema import HotlineConfig
 from config.secrets import SecretMissingError, SecretStore
 from config.yaml_positions import ConfigError
-from hotline.app import Hotline, Locations, signals_handled
+from hotline.app import Hotline, Locations, signals_handled, utc_now
 from hotline.logs import configure_logging
 from ivr.prompts import PromptError, build_prompts
 from routing.policy import Strategy
@@ -163,25 +163,36 @@ def cmd_import_cases(args: argparse.Namespace) -> int:
     return 1 if report.rejected else 0
 
 
-def cmd_import_directory(args: argparse.Namespace) -> int:
-    from directory.errors import DirectoryImportError
-    from directory.importer import import_directory
+class _ImportReport(Protocol):
+    @property
+    def errors(self) -> Sequence[object]: ...
+
+    def summary(self, source: str) -> str: ...
+
+
+class _FileProblems(Protocol):
+    @property
+    def problems(self) -> Sequence[str]: ...
+
+
+def _import_file(
+    args: argparse.Namespace,
+    work: Callable[[HotlineConfig, asyncpg.Pool], Awaitable[_ImportReport]],
+    whole_file_failed: type[Exception],
+) -> int:
+    """An import into the database: every problem as file:line: field: message on stderr,
+    the summary on stdout, exit status 1 when anything was rejected."""
     from sandbox import SandboxError
     from store.database import StoreError
 
     configure_logging(level="warning")
     config = _load_or_exit(_config_path(args.config))
-    courts = {platform.id for platform in config.platforms}
     try:
         with _import_database(config, Path(args.var_dir)) as database:
-            report = asyncio.run(
-                _with_pool(
-                    database,
-                    lambda pool: import_directory(Path(args.file), pool, known_courts=courts),
-                )
-            )
-    except DirectoryImportError as exc:
-        for problem in exc.problems:
+            report = asyncio.run(_with_pool(database, lambda pool: work(config, pool)))
+    except whole_file_failed as exc:
+        failed = cast(_FileProblems, exc)
+        for problem in failed.problems:
             print(problem, file=sys.stderr)
         return 1
     except (SandboxError, SecretMissingError, StoreError) as exc:
@@ -191,6 +202,30 @@ def cmd_import_directory(args: argparse.Namespace) -> int:
         print(error, file=sys.stderr)
     print(report.summary(args.file))
     return 1 if report.errors else 0
+
+
+def cmd_import_directory(args: argparse.Namespace) -> int:
+    from directory.errors import DirectoryImportError
+    from directory.importer import import_directory
+
+    def work(config: HotlineConfig, pool: asyncpg.Pool) -> Awaitable[_ImportReport]:
+        courts = {platform.id for platform in config.platforms}
+        return import_directory(Path(args.file), pool, known_courts=courts)
+
+    return _import_file(args, work, DirectoryImportError)
+
+
+def cmd_import_knowledge(args: argparse.Namespace) -> int:
+    from knowledge.errors import KnowledgeImportError
+    from knowledge.importer import import_knowledge
+    from knowledge.service import KnowledgeService
+    from knowledge.store import KnowledgeStore
+
+    def work(_config: HotlineConfig, pool: asyncpg.Pool) -> Awaitable[_ImportReport]:
+        service = KnowledgeService(KnowledgeStore(pool), utc_now)
+        return import_knowledge(Path(args.file), service, by=args.by)
+
+    return _import_file(args, work, KnowledgeImportError)
 
 
 @contextlib.contextmanager
@@ -228,6 +263,28 @@ async def _with_pool(
         await pool.close()
 
 
+def cmd_user(args: argparse.Namespace) -> int:
+    from console.cli import read_password, run_command
+    from console.errors import ConsoleError
+    from sandbox import SandboxError
+    from store.database import StoreError
+
+    configure_logging(level="warning")
+    config = _load_or_exit(_config_path(args.config))
+    try:
+        password = read_password(args)
+        with _import_database(config, Path(args.var_dir)) as database:
+            return asyncio.run(
+                _with_pool(database, lambda pool: run_command(args, pool, config, password))
+            )
+    except ConsoleError as exc:
+        print(f"hotline: {exc}", file=sys.stderr)
+        return 1
+    except (SandboxError, SecretMissingError, StoreError) as exc:
+        print(f"hotline: {exc}", file=sys.stderr)
+        return 1
+
+
 def cmd_dial(args: argparse.Namespace) -> int:
     from hotline.dial import dial_from_terminal
 
@@ -245,7 +302,10 @@ def cmd_dial(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     from hotline.controller_api import show_status
 
-    return show_status(args.url, as_json=args.json)
+    config = _load_or_exit(_config_path(args.config))
+    token = _secrets(Path(args.var_dir)).resolve(config.hotline.api_token)
+    url = args.url or f"http://{config.hotline.status_listen}"
+    return show_status(url, token, as_json=args.json)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -282,7 +342,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                 config.recordings.spool_dir,
                 store_dir,
             )
-        return asyncio.run(_serve(ConfigHolder(path, config), secrets, database, locations))
+        return asyncio.run(
+            _serve(ConfigHolder(path, config), secrets, database, locations, sandbox=args.sandbox)
+        )
     except (SecretMissingError, PromptError) as exc:
         print(f"hotline: {exc}", file=sys.stderr)
         return 1
@@ -384,7 +446,12 @@ def _database_params(config: HotlineConfig, secrets: SecretStore) -> dict[str, A
 
 
 async def _serve(
-    holder: ConfigHolder, secrets: SecretStore, database: dict[str, Any], locations: Locations
+    holder: ConfigHolder,
+    secrets: SecretStore,
+    database: dict[str, Any],
+    locations: Locations,
+    *,
+    sandbox: bool = False,
 ) -> int:
     config = holder.current
     hotline = Hotline(holder, secrets, database, locations)
@@ -393,6 +460,14 @@ async def _serve(
             await hotline.wait_ready()
         except TimeoutError:
             log.error("Asterisk's ARI is not answering yet; still trying")
+        accounts = ""
+        if sandbox and hotline.console is not None:
+            from hotline.local_stack import ensure_sandbox_accounts
+
+            created = await ensure_sandbox_accounts(hotline.console, config, secrets)
+            accounts = "".join(
+                f"\n            {name}: password in {path}" for name, path in created
+            )
         carriers = ", ".join(c.address for c in config.asterisk.carriers)
         print(
             f"\n12368 hotline is up ({config.hotline.name})\n"
@@ -401,6 +476,8 @@ async def _serve(
             f"  Seats:    {len(config.seats)} softphone accounts (user = seat id)\n"
             f"  ARI:      {config.asterisk.ari_url} (app '{config.hotline.app}')\n"
             f"  Status:   {hotline.status_url}/api/status  (or: hotline status)\n"
+            f"  Console:  {hotline.status_url}/console (agents), {hotline.status_url}/wallboard"
+            f" (supervisors); accounts: hotline user list{accounts}\n"
             f"  Records:  {locations.recordings_store_dir}\n"
             "Ctrl-C stops; SIGHUP reloads the config.\n",
             file=sys.stderr,
@@ -472,8 +549,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(handler=cmd_check_config)
 
     status = commands.add_parser("status", help="live calls and seats of a running switch")
+    _config_options(status)
     status.add_argument(
-        "--url", default="http://127.0.0.1:8368", help="the status API (default: %(default)s)"
+        "--url", help="the controller's API (default: http://<hotline.status_listen>)"
     )
     status.add_argument("--json", action="store_true", help="print the raw JSON")
     status.set_defaults(handler=cmd_status)
@@ -519,6 +597,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     dialing.set_defaults(handler=cmd_dial)
 
+    from console.cli import add_commands as add_user_commands
+
+    add_user_commands(commands, _config_options, cmd_user)
+
     importing = commands.add_parser("import", help="import data from files")
     import_commands = importing.add_subparsers(dest="import_command", required=True)
     cases = import_commands.add_parser(
@@ -548,6 +630,22 @@ def build_parser() -> argparse.ArgumentParser:
     directory.add_argument("file", metavar="FILE")
     _config_options(directory)
     directory.set_defaults(handler=cmd_import_directory)
+    knowledge = import_commands.add_parser(
+        "knowledge",
+        help="import the agents' knowledge base (Q&A) from YAML",
+        description=(
+            "Import knowledge-base entries (question, answer, tags; an example in "
+            "config/examples/knowledge.yaml). An entry with the same question is updated, a new "
+            "one created; bad entries are listed as file:line: field: message and skipped, and "
+            "the exit status is then 1. Supervisors edit entries in the console afterwards."
+        ),
+    )
+    knowledge.add_argument("file", metavar="FILE")
+    knowledge.add_argument(
+        "--by", default="import", help="the editor recorded in the history (default: import)"
+    )
+    _config_options(knowledge)
+    knowledge.set_defaults(handler=cmd_import_knowledge)
 
     render = commands.add_parser(
         "asterisk-config",

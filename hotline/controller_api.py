@@ -10,16 +10,20 @@ import urllib.request
 from typing import Any
 
 
-def show_status(url: str, *, as_json: bool) -> int:
+def show_status(url: str, token: str, *, as_json: bool) -> int:
     """`hotline status`: live calls, waiting callers, seats, callbacks and work orders."""
     if not url.startswith(("http://", "https://")):
         print("hotline: --url must be an http(s) URL", file=sys.stderr)
         return 2
+    request = urllib.request.Request(  # noqa: S310 - scheme checked above
+        f"{url.rstrip('/')}/api/status", headers={"Authorization": f"Bearer {token}"}
+    )
     try:
-        with urllib.request.urlopen(  # noqa: S310 - scheme checked above
-            f"{url.rstrip('/')}/api/status", timeout=5
-        ) as reply:
+        with urllib.request.urlopen(request, timeout=5) as reply:  # noqa: S310
             document: dict[str, Any] = json.load(reply)
+    except urllib.error.HTTPError as exc:
+        print(f"hotline: the controller refused: {exc.code} {exc.reason}", file=sys.stderr)
+        return 1
     except (urllib.error.URLError, OSError) as exc:
         print(f"hotline: the controller does not answer at {url}: {exc}", file=sys.stderr)
         return 1

@@ -252,9 +252,11 @@ class _Dialler:
         number: str,
         out: TextIO,
         status_url: str,
+        api_token: str = "",
         caller: str | None = None,
     ) -> None:
         self._config = config
+        self._api_token = api_token
         self._client = client
         self._caller = caller
         self._number = number
@@ -406,7 +408,8 @@ class _Dialler:
         previous: CallView | None = None
         failing: str | None = None
         timeout = aiohttp.ClientTimeout(total=max(STATUS_POLL_S * 3, 1.0))
-        async with aiohttp.ClientSession(timeout=timeout) as http:
+        headers = {"Authorization": f"Bearer {self._api_token}"} if self._api_token else {}
+        async with aiohttp.ClientSession(timeout=timeout, headers=headers) as http:
             while True:
                 try:
                     async with http.get(url) as reply:
@@ -430,6 +433,14 @@ class _Dialler:
 
 
 # ---- entry points -----------------------------------------------------------------------------
+
+
+def _api_token(secret_store: SecretStore, config: HotlineConfig) -> str:
+    """The controller's API token, when this machine holds it (the status API asks for it)."""
+    try:
+        return secret_store.resolve(config.hotline.api_token)
+    except SecretMissingError:
+        return ""
 
 
 def default_status_url(config: HotlineConfig) -> str:
@@ -509,6 +520,7 @@ async def _dial(
             number=number,
             out=out,
             status_url=status_url or default_status_url(config),
+            api_token=_api_token(secret_store, config),
             caller=caller,
         )
         connections = 0

@@ -1,8 +1,10 @@
-"""The switch's API on loopback: live calls, waiting callers and seats; agent status changes."""
+"""The switch's web server: the JSON API (live calls, seats, status changes, urgent contacts,
+work orders, the directory) and the web console. Every route but /healthz and the pages asks the
+session layer (`console.sessions.SessionGuard`): a signed-in user with the role for it, or the
+API token."""
 
 from __future__ import annotations
 
-import hmac
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -11,35 +13,34 @@ from aiohttp import web
 
 from agents.model import Seat, StatusSource
 from agents.policy import AgentError, StatusRequest
+from console.admin import AdminApi
+from console.board import seat_view
+from console.http import ConsoleApi
+from console.live import LiveFeed
+from console.model import AuditAction, Permission, Principal
+from console.policy import may_use_seat
+from console.sessions import SessionGuard
 from directory.http import DirectoryApi
-from hotline.api import error, json_object, unauthorised
+from hotline.api import error, json_object
 from hotline.logs import mask_phone
+from knowledge.http import KnowledgeApi
 from urgent.service import UrgentError
+from urgent.store import ContactRow
 from workorders.http import WorkOrderApi
 
 if TYPE_CHECKING:
     from hotline.app import Hotline
 
 
-def seat_document(seat: Seat) -> dict[str, Any]:
-    return {
-        "id": seat.seat_id,
-        "platform": seat.platform_id,
-        "registered": seat.registered,
-        "status": seat.status.value,
-        "pause_reason": seat.pause_reason,
-        "status_since": seat.status_since.isoformat() if seat.status_since else None,
-        "state": seat.state.value,
-        "call_id": seat.call_id,
-        "since": seat.since.isoformat(),
-        "calls_answered": seat.calls_answered,
-        "consecutive_no_answers": seat.consecutive_no_answers,
-    }
+def seat_document(seat: Seat, now: datetime) -> dict[str, Any]:
+    """A seat as the API shows it: the wallboard's view, plus the unanswered offers in a row."""
+    return seat_view(seat, now) | {"consecutive_no_answers": seat.consecutive_no_answers}
 
 
 def status_document(hotline: Hotline) -> dict[str, Any]:
     calls = hotline.calls.live_calls() if hotline.calls else []
     waiting = hotline.router.waiting() if hotline.router else []
+    now = hotline.clock()
     return {
         "ari_connected": bool(hotline.events and hotline.events.connected),
         "config_errors": hotline.holder.last_errors,
@@ -69,7 +70,7 @@ def status_document(hotline: Hotline) -> dict[str, Any]:
             }
             for entry in waiting
         ],
-        "seats": [seat_document(seat) for seat in hotline.seats.seats()],
+        "seats": [seat_document(seat, now) for seat in hotline.seats.seats()],
     }
 
 
@@ -96,7 +97,9 @@ _URGENT_ERROR_STATUS = {
 class StatusServer:
     def __init__(self, hotline: Hotline, api_token: str) -> None:
         self._hotline = hotline
-        self._api_token = api_token
+        self._guard = SessionGuard(
+            lambda: hotline.console, lambda: api_token, lambda: hotline.hq_platform
+        )
         self._runner: web.AppRunner | None = None
 
     async def start(self, listen: str) -> str:
@@ -107,8 +110,11 @@ class StatusServer:
         app.router.add_post("/api/seats/{seat_id}/status", self._set_status)
         app.router.add_post("/api/calls/{call_id}/urgent-contact", self._urgent_contact)
         app.router.add_get("/api/urgent-contacts/{contact_id}", self._urgent_steps)
-        WorkOrderApi(lambda: self._hotline.work_orders, self._authorised).add_routes(app)
-        DirectoryApi(lambda: self._hotline.directory, self._authorised).add_routes(app)
+        WorkOrderApi(lambda: self._hotline.work_orders, self._guard).add_routes(app)
+        DirectoryApi(lambda: self._hotline.directory, self._guard).add_routes(app)
+        ConsoleApi(self._hotline, self._guard, self._hotline.feed or LiveFeed()).add_routes(app)
+        AdminApi(self._hotline, self._guard).add_routes(app)
+        KnowledgeApi(lambda: self._hotline.knowledge, self._guard).add_routes(app)
         app.router.add_get("/healthz", self._health)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -118,10 +124,24 @@ class StatusServer:
         return f"http://{host}:{bound}"
 
     async def stop(self) -> None:
+        if self._hotline.feed is not None:
+            self._hotline.feed.close()  # live streams end first, or shutdown waits for them
         if self._runner:
             await self._runner.cleanup()
 
-    async def _status(self, _request: web.Request) -> web.Response:
+    async def _everywhere(self, request: web.Request) -> Principal | web.Response:
+        """The whole switch's view: the token, or a user of every platform who may see calls."""
+        principal = await self._guard(request, Permission.CALLS_VIEW)
+        if isinstance(principal, web.Response):
+            return principal
+        if self._guard.scope(principal) is not None:
+            return error(403, "forbidden", "the whole switch's status is for HQ and admins")
+        return principal
+
+    async def _status(self, request: web.Request) -> web.Response:
+        principal = await self._everywhere(request)
+        if isinstance(principal, web.Response):
+            return principal
         document = status_document(self._hotline)
         document["callbacks_today"] = await self._callbacks_today()
         document["work_orders"] = await self._work_orders_now()
@@ -165,18 +185,32 @@ class StatusServer:
             "open": figures.open,
         }
 
-    async def _seats(self, _request: web.Request) -> web.Response:
-        return web.json_response([seat_document(seat) for seat in self._hotline.seats.seats()])
+    async def _seats(self, request: web.Request) -> web.Response:
+        principal = await self._everywhere(request)
+        if isinstance(principal, web.Response):
+            return principal
+        now = self._hotline.clock()
+        return web.json_response([seat_document(seat, now) for seat in self._hotline.seats.seats()])
 
-    def _authorised(self, request: web.Request) -> bool:
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        return scheme.lower() == "bearer" and hmac.compare_digest(
-            token.encode(), self._api_token.encode()
-        )
+    async def _seat_principal(self, request: web.Request, seat_id: str) -> Principal | web.Response:
+        """An agent acts on their own seat; a supervisor on any seat of their platform."""
+        principal = await self._guard(request, Permission.SEAT_STATUS_OWN)
+        if isinstance(principal, web.Response):
+            return principal
+        seat = self._hotline.seats.get(seat_id)
+        user = principal.user
+        if user is None or (seat is not None and may_use_seat(user, seat_id, seat.platform_id)):
+            return principal
+        platform = seat.platform_id if seat is not None else None
+        if seat is None or not self._guard.allows(principal, Permission.SEAT_STATUS_ANY, platform):
+            return error(404, "seat-not-found", f"no seat {seat_id} you may change")
+        return principal
 
     async def _set_status(self, request: web.Request) -> web.Response:
-        if not self._authorised(request):
-            return unauthorised()
+        seat_id = request.match_info["seat_id"]
+        principal = await self._seat_principal(request, seat_id)
+        if isinstance(principal, web.Response):
+            return principal
         body = await json_object(request)
         if isinstance(body, web.Response):
             return body
@@ -191,12 +225,21 @@ class StatusServer:
         agents = self._hotline.agents
         if agents is None:
             return error(503, "not-ready", "the switch is starting")
-        seat_id = request.match_info["seat_id"]
         try:
             seat = agents.request(seat_id, wanted, reason=reason, source=StatusSource.API)
         except AgentError as exc:
             return error(_AGENT_ERROR_STATUS.get(exc.code, 409), exc.code, str(exc))
-        return web.json_response(seat_document(seat))
+        user = principal.user
+        if user is not None and not may_use_seat(user, seat_id, seat.platform_id):
+            # Someone else's seat: a supervisor's act, kept for review.
+            await self._guard.audit(
+                principal,
+                AuditAction.SEAT_STATUS_CHANGED,
+                seat_id,
+                {"action": wanted.value, "reason": reason},
+                request=request,
+            )
+        return web.json_response(seat_document(seat, self._hotline.clock()))
 
     async def _urgent_contact(self, request: web.Request) -> web.Response:
         """An agent asks the switch to ring the judge of a case for the caller on this call.
@@ -204,8 +247,9 @@ class StatusServer:
         Only a court and case number are taken, never a number: what is rung comes from the
         directory.
         """
-        if not self._authorised(request):
-            return unauthorised()
+        principal = await self._guard(request, Permission.CALL_ACT)
+        if isinstance(principal, web.Response):
+            return principal
         body = await json_object(request)
         if isinstance(body, web.Response):
             return body
@@ -222,6 +266,12 @@ class StatusServer:
         call = self._hotline.calls.call(call_id) if self._hotline.calls else None
         if call is not None and call.seat_id != fields["seat"]:
             return error(403, "not-your-call", f"seat: {fields['seat']} is not on call {call_id}")
+        seat = self._hotline.seats.get(fields["seat"])
+        user = principal.user
+        if user is not None and (
+            seat is None or not may_use_seat(user, seat.seat_id, seat.platform_id)
+        ):
+            return error(403, "not-your-call", f"seat: {fields['seat']} is not yours")
         try:
             contact_id = await urgent.start(
                 call_id, fields["court_id"], fields["case_number"], fields["seat"]
@@ -231,7 +281,11 @@ class StatusServer:
         return web.json_response({"contact_id": contact_id, "call_id": call_id}, status=201)
 
     async def _urgent_steps(self, request: web.Request) -> web.Response:
-        """Each number rung so far, its outcome and timing; numbers in full only with the token."""
+        """Each number rung so far, its outcome and timing; numbers in full only with `?personal=1`
+        for those allowed to see personal data (and that view is audited)."""
+        principal = await self._guard(request, Permission.CALL_ACT)
+        if isinstance(principal, web.Response):
+            return principal
         urgent = self._hotline.urgent
         if urgent is None:
             return error(503, "not-ready", "the switch is starting")
@@ -239,9 +293,18 @@ class StatusServer:
         if not (raw.isascii() and raw.isdigit() and len(raw) < 19):
             return error(404, "contact-not-found", f"no urgent contact {raw}")
         contact = await urgent.describe(int(raw))
-        if contact is None:
+        if contact is None or not self._may_see_contact(principal, contact):
             return error(404, "contact-not-found", f"no urgent contact {raw}")
-        full = self._authorised(request)
+        full = request.query.get("personal") == "1"
+        if full:
+            if not self._guard.allows(principal, Permission.PERSONAL_DATA, None):
+                return error(403, "forbidden", "not allowed: personal-data")
+            await self._guard.audit(
+                principal,
+                AuditAction.PERSONAL_DATA_VIEWED,
+                f"urgent-contact:{contact.id}",
+                request=request,
+            )
         return web.json_response(
             {
                 "id": contact.id,
@@ -266,6 +329,14 @@ class StatusServer:
                 ],
             }
         )
+
+    def _may_see_contact(self, principal: Principal, contact: ContactRow) -> bool:
+        """The agent whose seat started it, or whoever sees that court's calls."""
+        user = principal.user
+        if user is None or self._guard.allows(principal, Permission.CALLS_VIEW, contact.court_id):
+            return True
+        seat = self._hotline.seats.get(contact.initiated_by)
+        return seat is not None and may_use_seat(user, seat.seat_id, seat.platform_id)
 
     async def _health(self, _request: web.Request) -> web.Response:
         connected = bool(self._hotline.events and self._hotline.events.connected)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from secrets import randbelow, token_urlsafe
 from typing import Any
 
 from config.schema import HotlineConfig
 from config.secrets import SecretStore
+from console.model import Role
+from console.service import ConsoleService
 from hotline.app import Locations
 from ivr.prompts import build_prompts
 from sandbox.asterisk import (
@@ -123,3 +127,37 @@ def start_local_stack(
         recordings_store_dir=recordings_store_dir,
     )
     return LocalStack(asterisk, postgres, locations)
+
+
+# The sandbox's console accounts: (username, name, role, platform or None = every platform).
+SANDBOX_ACCOUNTS = (
+    ("admin", "管理员", "admin", None),
+    ("banzhang", "值班班长", "supervisor", None),
+    ("zuoxi", "坐席话务员", "agent", "hq"),
+)
+
+
+async def ensure_sandbox_accounts(
+    console: ConsoleService, config: HotlineConfig, secrets: SecretStore
+) -> list[tuple[str, Path]]:
+    """On a sandbox with no console account yet: an admin, an HQ supervisor and an agent of the
+    HQ platform, each with a generated password in the secrets dir (never printed)."""
+    if await console.has_users():
+        return []
+    hq = next(p.id for p in config.platforms if p.kind.value == "hq")
+    created = []
+    secrets.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for username, name, role, platform in SANDBOX_ACCOUNTS:
+        path = secrets.directory / f"console-{username}"
+        if not path.exists():
+            # Letters, digits and a sign: always passes the console's password rule.
+            password = f"{token_urlsafe(12)}-{randbelow(90) + 10}"
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                handle.write(password + "\n")
+        password = path.read_text(encoding="utf-8").strip()
+        await console.add_user(
+            username, name, Role(role), password, platform=hq if platform == "hq" else None
+        )
+        created.append((username, path))
+    return created

@@ -174,6 +174,7 @@ class IvrState:
     phase: Phase = Phase.NONE
     digits: str = ""
     history: tuple[str, ...] = ()  # nodes to go back to with the back key
+    visited: tuple[str, ...] = ()  # every node entered, in order (the agent's screen pop)
     values: tuple[tuple[str, str], ...] = ()  # what collect nodes stored
     self_service_done: bool = False
     case_attempts: int = 0  # case queries tried in this call

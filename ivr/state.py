@@ -94,6 +94,10 @@ class IvrProgram:
         return self.input_timeout_s
 
 
+# A caller looping in the menu should not grow the call's record without end.
+MAX_VISITED = 40
+
+
 def start(program: IvrProgram) -> Result:
     return _enter(program, IvrState(program.start, IvrStep.DONE, 0), program.start, push=False)
 
@@ -114,6 +118,7 @@ def _enter(program: IvrProgram, state: IvrState, node_id: str, *, push: bool = T
         phase=Phase.NONE,
         digits="",
         history=history,
+        visited=(*state.visited, node_id)[-MAX_VISITED:],
         route_to=None,
     )
     match node:

@@ -18,6 +18,10 @@ REQUIRED_PACKAGES: tuple[str, ...] = (
     "postgresql",
     "python3-venv",
     "ca-certificates",
+    # Headless browser tests of the console and the judge's reply page (Playwright drives
+    # /usr/bin/chromium), and a small CJK font so screenshots show Chinese, not empty boxes.
+    "chromium",
+    "fonts-wqy-microhei",
 )
 
 # Output of apt when it could not reach the mirror at all, as opposed to a broken package.

@@ -11,13 +11,36 @@ from typing import Any
 
 import asyncpg
 import pytest
+from xdist.scheduler import LoadGroupScheduling
 
 from config.loader import load_config
 from config.schema import HotlineConfig
 from sandbox.postgres import LocalCluster
 
+# The browser fixtures (Debian's Chromium through Playwright), for every test layer.
+pytest_plugins = ["tests.browser"]
+
 REPO = Path(__file__).resolve().parent.parent
 TEST_CONFIG = REPO / "tests" / "data" / "hotline-test.yaml"
+
+
+class IntegrationTogether(LoadGroupScheduling):
+    """`--dist loadgroup` with every integration test in one group: they share one Asterisk on
+    fixed ports, so they run in one worker, one after another, while the other workers take the
+    unit and functional tests one at a time. Grouped here by path rather than by an `xdist_group`
+    mark: pytest 9.2's node ids ignore the suffix xdist 3.8 appends for the mark (xdist #1386)."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        if nodeid.startswith("tests/integration/"):
+            return "integration"
+        return super()._split_scope(nodeid)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> LoadGroupScheduling | None:
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    return IntegrationTogether(config, log)
 
 
 def free_port() -> int:

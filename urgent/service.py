@@ -122,6 +122,7 @@ class UrgentContactService:
         self.calls: Calls | None = None  # set once the call service exists
         self._runtimes: dict[int, Runtime] = {}
         self._owners: dict[str, int] = {}  # leg channel id -> contact id
+        self.changed: Callable[[], None] = lambda: None  # after each step, for live views
 
     # ---- starting ------------------------------------------------------------------------
     async def start(self, call_id: str, court_id: str, case_number: str, initiated_by: str) -> int:
@@ -277,6 +278,7 @@ class UrgentContactService:
             await self._store.step_answered(before.id, before.step_no, self._clock())
         for command in commands:
             await self._execute(runtime, command)
+        self.changed()
 
     # ---- commands out --------------------------------------------------------------------
     async def _execute(self, runtime: Runtime, command: m.ContactCommand) -> None:

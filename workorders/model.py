@@ -47,6 +47,7 @@ class EventKind(enum.StrEnum):
     REMINDED = "reminded"
     ESCALATED = "escalated"
     FOLLOW_UP = "follow_up"
+    PHONED_CALLER = "phoned_caller"  # the handler says they have phoned the caller
     REPLIED = "replied"
     CLOSED = "closed"
     REOPENED = "reopened"

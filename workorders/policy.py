@@ -18,6 +18,7 @@ from schedule.calendar import ONE_DAY, WorkdayCalendar
 from workorders.errors import InvalidWorkOrder, NoEligibleHandler
 from workorders.model import (
     Category,
+    EventKind,
     Handler,
     HandlerKind,
     Notify,
@@ -26,6 +27,7 @@ from workorders.model import (
     Template,
     Urgency,
     WorkOrder,
+    WorkOrderEvent,
     notification_key,
 )
 
@@ -438,6 +440,22 @@ def urgent_unreached_notifications(contacts: CaseContacts, call_id: str) -> tupl
         key = f"urgent-contact-{call_id}-unreached-{role}"
         notifications.append(Notify(judge.mobile, role, Template.URGENT_UNREACHED, key))
     return tuple(notifications)
+
+
+# ---- the handler's phone call ---------------------------------------------------------------
+def phoned_caller_at(history: Iterable[WorkOrderEvent]) -> datetime | None:
+    """When the handler last said they had phoned the caller, in the order's current round.
+
+    `history` is the order's events in the order they happened. A reopen starts a new round:
+    the caller said they were not helped, so a call made before it no longer counts.
+    """
+    latest: datetime | None = None
+    for event in history:
+        if event.kind is EventKind.REOPENED:
+            latest = None
+        elif event.kind is EventKind.PHONED_CALLER:
+            latest = event.at
+    return latest
 
 
 # ---- duplicates -----------------------------------------------------------------------------

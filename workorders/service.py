@@ -47,6 +47,8 @@ log = structlog.get_logger(__name__)
 PRESS_INTERVAL_S = 60.0
 # The advisory lock a controller holds while it presses (several controllers, one database).
 PRESS_LOCK = "work-orders-press"
+# The actor of what the handler does from the SMS link: the link proves who they are.
+LINK_ACTOR = "reply-link"
 
 
 class WorkOrderNotFound(WorkOrderError):
@@ -76,6 +78,16 @@ class NewWorkOrder:
     by: str  # the agent's seat, or "system"
     complained_judge_id: str | None = None
     call_id: str | None = None
+
+
+@dataclass(frozen=True)
+class LinkView:
+    """What an SMS link shows: the order, what the link allows, and when the handler phoned."""
+
+    order: WorkOrder
+    purpose: links.LinkPurpose
+    phoned_caller_at: datetime | None  # in the current round (see policy.phoned_caller_at)
+    now: datetime
 
 
 @dataclass(frozen=True)
@@ -284,10 +296,27 @@ class WorkOrderService:
 
     async def reply_by_link(self, token: str, text: str) -> WorkOrder:
         """The judge's reply from the SMS link; the link names the order and proves the sender."""
-        order_id = links.verify(
+        return await self._apply(self._replying(token), lifecycle.Reply(text, LINK_ACTOR))
+
+    async def phoned_caller_by_link(self, token: str) -> WorkOrder:
+        """The handler pressed "我已电话联系当事人" on the page of their reply link."""
+        return await self._apply(self._replying(token), lifecycle.PhonedCaller(LINK_ACTOR))
+
+    def _replying(self, token: str) -> int:
+        # Only the handler's own link acts on the order; a read-only one is LinkInvalid here.
+        return links.verify(
             token, links.LinkPurpose.REPLY, self._clock(), self._settings().link_secret
         )
-        return await self._apply(order_id, lifecycle.Reply(text, "reply-link"))
+
+    async def view_by_link(self, token: str) -> LinkView:
+        """The page of an SMS link; raises LinkInvalid, LinkExpired or WorkOrderNotFound."""
+        order_id, purpose = self.open_link(token)
+        order = await self.get(order_id)
+        phoned = policy.phoned_caller_at(await self.history(order_id))
+        return LinkView(order, purpose, phoned, self.now())
+
+    def now(self) -> datetime:
+        return self._clock()
 
     @property
     def zone(self) -> ZoneInfo:
@@ -304,6 +333,10 @@ class WorkOrderService:
             ), links.LinkPurpose.REPLY
         except LinkInvalid:
             return links.verify(token, links.LinkPurpose.VIEW, now, secret), links.LinkPurpose.VIEW
+
+    async def of_caller(self, caller_number: str) -> list[WorkOrder]:
+        """The caller's orders, newest first (the agent's screen pop)."""
+        return await self._store.of_caller(caller_number)
 
     async def close(self, order_id: int, by: str) -> WorkOrder:
         return await self._apply(order_id, lifecycle.Close(by))

@@ -4,10 +4,10 @@
        │                     │  ╰─Reply(close=False)─▶ replied ──Close──▶ closed
        ╰──────Close──────────┴──Close──▶ closed
 
-Remind, Escalate and FollowUp leave the status as it is. An action the status does not allow
-raises `BadTransition` (always, never a silent no-op), so the service logs one kind of refusal.
-The service stores the new order, its events and its notifications in one transaction; the
-notifications then leave through an outbox that drops repeated idempotency keys.
+Remind, Escalate, FollowUp and PhonedCaller leave the status as it is. An action the status
+does not allow raises `BadTransition` (always, never a silent no-op), so the service logs one
+kind of refusal. The service stores the new order, its events and its notifications in one
+transaction; the notifications then leave through an outbox that drops repeated idempotency keys.
 """
 
 from __future__ import annotations
@@ -64,6 +64,18 @@ class Reply:
 
 
 @dataclass(frozen=True)
+class PhonedCaller:
+    """The handler has phoned the caller (我已电话联系当事人), pressed on the reply page.
+
+    Recorded with its time for the page, the history and the quality callback ("did the judge
+    call?"), on an open order only. It neither replies nor closes: the reply still says what
+    was agreed and is what the caller's SMS and the grading read, so reminders go on until it.
+    """
+
+    by: str
+
+
+@dataclass(frozen=True)
 class Close:
     """Close without (or after) a reply: withdrawn, solved on the phone, reply reviewed."""
 
@@ -107,7 +119,7 @@ class Escalate:
     notifications: tuple[Notify, ...] = ()
 
 
-Action = Dispatch | Reply | Close | Reopen | FollowUp | Remind | Escalate
+Action = Dispatch | Reply | PhonedCaller | Close | Reopen | FollowUp | Remind | Escalate
 
 
 @dataclass(frozen=True)
@@ -206,6 +218,12 @@ def apply(order: WorkOrder, action: Action, now: datetime) -> Transition:
                 notification_key(order, "reply"),
             )
             return Transition(replied, tuple(events), (notify,))
+        case PhonedCaller(by):
+            _require(order, action, Status.CREATED, Status.DISPATCHED, Status.REPLIED)
+            event = WorkOrderEvent(
+                now, EventKind.PHONED_CALLER, by, "the handler phoned the caller"
+            )
+            return Transition(order, (event,))
         case Close(by):
             _require(order, action, Status.CREATED, Status.DISPATCHED, Status.REPLIED)
             closed = replace(order, status=Status.CLOSED, closed_at=now)

@@ -6,11 +6,13 @@ import asyncio
 import gc
 import os
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
+import structlog
 
 from config.schema import HotlineConfig
 from tests.fakes.ari_server import FakeAri
@@ -130,3 +132,15 @@ async def case_imported(stack: Stack, tmp_path: Path) -> None:
     finally:
         await pool.close()
     assert report.inserted == 1
+
+
+@pytest.fixture
+def database_url(database: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The test database as HOTLINE_DATABASE_URL, for `hotline …` commands run in-process."""
+    url = (
+        f"postgresql://{quote(database['user'])}:{quote(database['password'], safe='')}"
+        f"@{database['host']}:{database['port']}/{database['database']}"
+    )
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", url)
+    yield url
+    structlog.reset_defaults()  # the command sets up its own logging

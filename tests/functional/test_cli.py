@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -105,13 +106,24 @@ def test_asterisk_config_names_a_missing_secret_without_inventing_one(tmp_path: 
     assert not (tmp_path / "empty" / "secrets").exists()
 
 
-def test_status_says_clearly_when_no_controller_answers() -> None:
-    done = hotline("status", "--url", "http://127.0.0.1:9")
+STATUS_TOKEN = "status-token"
+
+
+def _with_api_token(tmp_path: Path) -> dict[str, str]:
+    """The environment of an admin's shell on the controller's machine: its secrets dir."""
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    (secrets / "api").write_text(STATUS_TOKEN)
+    return {**os.environ, "HOTLINE_SECRETS_DIR": str(secrets), "HOTLINE_CONFIG": str(EXAMPLE)}
+
+
+def test_status_says_clearly_when_no_controller_answers(tmp_path: Path) -> None:
+    done = hotline("status", "--url", "http://127.0.0.1:9", env=_with_api_token(tmp_path))
     assert done.returncode == 1
     assert "does not answer at http://127.0.0.1:9" in done.stderr
 
 
-def test_status_prints_work_orders_awaiting_a_reply_and_undelivered_sms() -> None:
+def test_status_prints_work_orders_awaiting_a_reply_and_undelivered_sms(tmp_path: Path) -> None:
     document = {
         "ari_connected": True,
         "config_errors": [],
@@ -129,9 +141,11 @@ def test_status_prints_work_orders_awaiting_a_reply_and_undelivered_sms() -> Non
         },
     }
     body = json.dumps(document).encode()
+    seen_authorization: list[str | None] = []
 
     class Status(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            seen_authorization.append(self.headers.get("Authorization"))
             self.send_response(200 if self.path == "/api/status" else 404)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
@@ -144,10 +158,16 @@ def test_status_prints_work_orders_awaiting_a_reply_and_undelivered_sms() -> Non
         serving = threading.Thread(target=server.serve_forever, daemon=True)
         serving.start()
         try:
-            done = hotline("status", "--url", f"http://127.0.0.1:{server.server_address[1]}")
+            done = hotline(
+                "status",
+                "--url",
+                f"http://127.0.0.1:{server.server_address[1]}",
+                env=_with_api_token(tmp_path),
+            )
         finally:
             server.shutdown()
     assert done.returncode == 0, done.stderr
+    assert seen_authorization == [f"Bearer {STATUS_TOKEN}"], "the status API needs the token"
     assert (
         "Work orders awaiting a reply: 3 (1 overdue, 1 escalated); replied, to close: 2;"
         " SMS waiting 4, failed 0"

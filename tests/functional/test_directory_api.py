@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -14,6 +13,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from structlog.testing import capture_logs
 
+from console.sessions import SessionGuard
 from directory.http import DirectoryApi
 from directory.model import Court, Division
 from directory.store import DirectoryData, DirectoryStore
@@ -38,9 +38,8 @@ HAIDIAN = DirectoryData(
 )
 
 
-def authorised(request: web.Request) -> bool:
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(token.encode(), TOKEN.encode())
+# The API token only: console sessions and roles are tested in test_console.py.
+GUARD = SessionGuard(lambda: None, lambda: TOKEN)
 
 
 @pytest.fixture
@@ -56,7 +55,7 @@ async def store(database: dict[str, Any]) -> AsyncIterator[DirectoryStore]:
 
 async def serve(store: DirectoryStore | None) -> Client:
     app = web.Application()
-    DirectoryApi(lambda: store, authorised).add_routes(app)
+    DirectoryApi(lambda: store, GUARD).add_routes(app)
     client = TestClient(TestServer(app))
     await client.start_server()
     return client

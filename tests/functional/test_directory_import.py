@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import asyncpg
 import pytest
-import structlog
 
 from config.loader import load_config
 from directory.errors import DirectoryImportError
@@ -215,17 +213,6 @@ async def test_a_large_file_imports_without_blocking_the_event_loop(
 
 
 # ---- the command, run in-process against the test database ---------------------------------
-
-
-@pytest.fixture
-def database_url(database: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    url = (
-        f"postgresql://{quote(database['user'])}:{quote(database['password'], safe='')}"
-        f"@{database['host']}:{database['port']}/{database['database']}"
-    )
-    monkeypatch.setenv("HOTLINE_DATABASE_URL", url)
-    yield url
-    structlog.reset_defaults()  # the command sets up its own logging
 
 
 def test_cli_imports_the_example_and_prints_counts(

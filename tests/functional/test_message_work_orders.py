@@ -173,12 +173,12 @@ async def test_the_status_shows_orders_awaiting_a_reply_and_the_overdue_ones(
     async with aiohttp.ClientSession(base_url=stack.hotline.status_url) as session:
         async with session.post("/api/work-orders", json=order, headers=auth) as response:
             assert response.status == 201, await response.text()
-        async with session.get("/api/status") as response:
+        async with session.get("/api/status", headers=auth) as response:
             figures = (await response.json())["work_orders"]
         assert (figures["dispatched"], figures["overdue"], figures["escalated"]) == (1, 0, 0)
         assert figures["sms_failed"] == 0
 
         await stack.fetch("UPDATE work_orders SET due_at = now() - interval '1 hour'")
-        async with session.get("/api/status") as response:
+        async with session.get("/api/status", headers=auth) as response:
             figures = (await response.json())["work_orders"]
         assert (figures["dispatched"], figures["overdue"]) == (1, 1)

@@ -69,15 +69,21 @@ async def test_agent_starts_an_urgent_contact_and_the_judge_joins_the_call(
     # The agent stays (the default): the seat's channel is not hung up.
     assert not stack.requests("DELETE", f"/channels/{seat_channel}")
 
-    status, masked = await call_api(stack, "GET", f"/api/urgent-contacts/{contact_id}")
+    status, body = await call_api(stack, "GET", f"/api/urgent-contacts/{contact_id}")
+    assert (status, body["error"]) == (401, "unauthorized"), "the steps name people: sign in"
+    status, masked = await call_api(
+        stack, "GET", f"/api/urgent-contacts/{contact_id}", headers=AUTH
+    )
     assert status == 200
     assert [(s["role"], s["outcome"]) for s in masked["steps"]] == [("judge", "accepted")]
     assert masked["steps"][0]["number"] == "138****0001"
-    _, full = await call_api(stack, "GET", f"/api/urgent-contacts/{contact_id}", headers=AUTH)
+    _, full = await call_api(
+        stack, "GET", f"/api/urgent-contacts/{contact_id}?personal=1", headers=AUTH
+    )
     assert full["steps"][0]["number"] == JUDGE_MOBILE
     # Ids that are not a stored contact's, superscript digits and out-of-range ones included.
     for unknown in ("%C2%B2", "99999999999999999999", "123"):
-        status, body = await call_api(stack, "GET", f"/api/urgent-contacts/{unknown}")
+        status, body = await call_api(stack, "GET", f"/api/urgent-contacts/{unknown}", headers=AUTH)
         assert (status, body["error"]) == (404, "contact-not-found"), unknown
 
 
@@ -101,7 +107,7 @@ async def test_a_silent_judge_then_office_and_head_are_rung_in_turn(
         lambda: [o for o in stack.originations() if o["channelId"].endswith("-leg3")]
     )
     assert third[0]["endpoint"] == f"PJSIP/{HEAD_MOBILE}@carrier"
-    _, contact = await call_api(stack, "GET", f"/api/urgent-contacts/{contact_id}")
+    _, contact = await call_api(stack, "GET", f"/api/urgent-contacts/{contact_id}", headers=AUTH)
     assert [s["outcome"] for s in contact["steps"]] == ["no_answer", "no_answer", None]
 
 

@@ -1,10 +1,11 @@
 """The work-order API and the judge's reply page over HTTP, against a real WorkOrderService on
 PostgreSQL with a controllable clock: token checks, field errors, the lifecycle through the API,
-and the SMS link's page (expiry, tampering, empty replies, escaping, no replay)."""
+and the SMS link's page (expiry, tampering, empty replies, escaping, no replay, "I have phoned
+the caller")."""
 
 from __future__ import annotations
 
-import hmac
+import contextlib
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ import pytest
 from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient, TestServer
 
+from console.sessions import SessionGuard
 from directory.store import DirectoryStore
 from schedule.calendar import WorkdayCalendar
 from store.database import create_pool, migrate
@@ -42,15 +44,14 @@ CONTENT = "请法官尽快联系我，关于执行线索。"
 OTHER_CALLER = "13700001111"
 OTHER_CONTENT = "另一位当事人：请告知开庭时间。"
 MISSING = object()  # a field left out of the request body
+PHONED = {"action": "phoned_caller"}  # the form of the "我已电话联系当事人" button
 # Wednesday 16:00 before the National Day holiday: one working day later is Thursday 10-08 16:00.
 DISPATCHED_AT = datetime(2026, 9, 30, 16, 0, tzinfo=ZONE)
 DUE_AT = datetime(2026, 10, 8, 16, 0, tzinfo=ZONE)
 
 
-def authorised(request: web.Request) -> bool:
-    # As hotline/http.py's StatusServer._authorised.
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(token.encode(), TOKEN.encode())
+# The API token only: console sessions and roles are tested in test_console.py.
+GUARD = SessionGuard(lambda: None, lambda: TOKEN)
 
 
 @dataclass
@@ -79,6 +80,14 @@ class Api:
             order_id,
         )
         return dict(row)
+
+    async def events(self, order_id: int) -> list[tuple[str, str]]:
+        rows = await fetch(
+            self.orders.database,
+            "SELECT kind, actor FROM work_order_events WHERE work_order_id = $1 ORDER BY id",
+            order_id,
+        )
+        return [(row["kind"], row["actor"]) for row in rows]
 
     async def order_count(self) -> int:
         [row] = await fetch(self.orders.database, "SELECT count(*) AS n FROM work_orders")
@@ -121,14 +130,16 @@ def new_order(**changes: object) -> dict[str, object]:
 
 async def serve(service: WorkOrderService | None) -> Client:
     app = web.Application()
-    WorkOrderApi(lambda: service, authorised).add_routes(app)
+    WorkOrderApi(lambda: service, GUARD).add_routes(app)
     client = TestClient(TestServer(app))
     await client.start_server()
     return client
 
 
-@pytest.fixture
-async def api(database: dict[str, Any], tmp_path: Path) -> AsyncIterator[Api]:
+@contextlib.asynccontextmanager
+async def running_api(database: dict[str, Any], tmp_path: Path) -> AsyncIterator[Api]:
+    """The WorkOrderApi on a test server, over a real service and PostgreSQL (also used by the
+    browser tests of the reply page)."""
     await load_directory(database, tmp_path)
     pool = await create_pool(database, max_size=4)
     await migrate(pool)
@@ -141,6 +152,12 @@ async def api(database: dict[str, Any], tmp_path: Path) -> AsyncIterator[Api]:
     finally:
         await client.close()
         await pool.close()
+
+
+@pytest.fixture
+async def api(database: dict[str, Any], tmp_path: Path) -> AsyncIterator[Api]:
+    async with running_api(database, tmp_path) as running:
+        yield running
 
 
 # ---- the API ------------------------------------------------------------------------------
@@ -520,6 +537,7 @@ async def test_an_expired_link_shows_the_expiry_page_and_changes_nothing(api: Ap
     for response in (
         await api.client.get(path),
         await api.client.post(path, data={"reply": "太晚的答复"}),
+        await api.client.post(path, data=PHONED, allow_redirects=False),
     ):
         assert response.status == 410
         page = await response.text()
@@ -540,6 +558,7 @@ async def test_a_tampered_link_is_refused_and_changes_nothing(api: Api, position
     for response in (
         await api.client.get(tampered),
         await api.client.post(tampered, data={"reply": "伪造的答复"}),
+        await api.client.post(tampered, data=PHONED, allow_redirects=False),
     ):
         assert response.status == 404
         page = await response.text()
@@ -548,6 +567,7 @@ async def test_a_tampered_link_is_refused_and_changes_nothing(api: Api, position
     row = await api.row(order_id)
     assert (row["status"], row["reply"]) == ("dispatched", None)
     assert await api.sms_kinds() == [(JUDGE_MOBILE, "dispatch")]
+    assert await api.events(order_id) == [("created", "high-01"), ("dispatched", "high-01")]
 
 
 @pytest.mark.parametrize("form", [{"reply": ""}, {"reply": " \n\t "}, {}, {"reply": "长" * 2001}])
@@ -555,9 +575,13 @@ async def test_an_empty_or_too_long_reply_shows_an_error_and_changes_nothing(
     api: Api, form: dict[str, str]
 ) -> None:
     order_id = (await api.create())["id"]
-    response = await api.client.post(await api.reply_path(order_id), data=form)
+    path = await api.reply_path(order_id)
+    response = await api.client.post(path, data=form)
     assert response.status == 422
-    assert "答复内容不能为空" in await response.text()
+    page = await response.text()
+    assert "答复内容不能为空" in page
+    # Back to the form, relative to the link itself (the token is its last part).
+    assert f'href="{path.rsplit("/", 1)[1]}">返回工单</a>' in page
     row = await api.row(order_id)
     assert (row["status"], row["reply"]) == ("dispatched", None)
     assert await api.sms_kinds() == [(JUDGE_MOBILE, "dispatch")]
@@ -575,3 +599,124 @@ async def test_html_in_the_content_and_the_reply_is_escaped_on_the_page(api: Api
     answered = await (await api.client.get(path)).text()
     assert "<img" not in answered and 'onerror="' not in answered
     assert "&lt;/p&gt;&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&lt;p&gt;" in answered
+
+
+# ---- "我已电话联系当事人" on the reply page -----------------------------------------------------
+async def test_the_judge_records_phoning_the_caller_and_the_page_shows_when(api: Api) -> None:
+    order_id = (await api.create())["id"]
+    path = await api.reply_path(order_id)
+    before = await (await api.client.get(path)).text()
+    assert "我已电话联系当事人" in before and 'value="phoned_caller"' in before
+    assert "电话联系当事人</p>" not in before
+    api.orders.clock.now += timedelta(minutes=5, seconds=30)
+
+    response = await api.client.post(path, data=PHONED, allow_redirects=False)
+    # Post/Redirect/Get, to the same link (relative: the console may sit behind a prefix).
+    assert response.status == 303
+    assert response.headers["Location"] == path.rsplit("/", 1)[1]
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+
+    page = await (await api.client.get(path)).text()
+    # In the court's time, as the deadline is shown.
+    assert "已于 16:05 电话联系当事人" in page
+    # Still open: the judge can still reply, and the reply is what closes it.
+    assert '<textarea id="reply" name="reply"' in page
+    row = await api.row(order_id)
+    assert (row["status"], row["reply"]) == ("dispatched", None)
+    assert await api.events(order_id) == [
+        ("created", "high-01"),
+        ("dispatched", "high-01"),
+        ("phoned_caller", "reply-link"),
+    ]
+    assert await api.sms_kinds() == [(JUDGE_MOBILE, "dispatch")]
+
+
+async def test_a_judge_who_phoned_then_replied_has_both_in_the_history(api: Api) -> None:
+    order_id = (await api.create())["id"]
+    path = await api.reply_path(order_id)
+    api.orders.clock.now += timedelta(hours=1)
+    page = await (await api.client.post(path, data=PHONED)).text()  # the redirect is followed
+    assert "已于 17:00 电话联系当事人" in page
+    api.orders.clock.now += timedelta(minutes=10)
+    replied = await api.client.post(path, data={"action": "reply", "reply": "已电话沟通。"})
+    assert replied.status == 200
+    assert f"工单{order_id}的答复已提交" in await replied.text()
+
+    assert [kind for kind, _actor in await api.events(order_id)] == [
+        "created",
+        "dispatched",
+        "phoned_caller",
+        "replied",
+        "closed",
+    ]
+    history = await (await api.client.get(f"/api/work-orders/{order_id}", headers=AUTH)).json()
+    phoned = next(e for e in history["events"] if e["kind"] == "phoned_caller")
+    assert datetime.fromisoformat(phoned["at"]) == DISPATCHED_AT + timedelta(hours=1)
+    closed = await (await api.client.get(path)).text()
+    assert "已于 17:00 电话联系当事人" in closed and "此工单已办结。答复：已电话沟通。" in closed
+    assert "<form" not in closed
+    assert await api.sms_kinds() == [(JUDGE_MOBILE, "dispatch"), (PARTY_PHONE, "reply")]
+
+
+async def test_a_phone_call_on_another_day_shows_its_date(api: Api) -> None:
+    order_id = (await api.create())["id"]
+    path = await api.reply_path(order_id)
+    await api.client.post(path, data=PHONED)
+    api.orders.clock.now += timedelta(days=1)
+    assert "已于 09-30 16:00 电话联系当事人" in await (await api.client.get(path)).text()
+
+
+async def test_a_reopened_order_no_longer_shows_the_earlier_phone_call(api: Api) -> None:
+    order_id = (await api.create())["id"]
+    path = await api.reply_path(order_id)
+    await api.client.post(path, data=PHONED)
+    assert (await api.client.post(path, data={"reply": "已联系。"})).status == 200
+    api.orders.clock.now += timedelta(hours=1)
+    assert (await api.act(order_id, "reopen", reason="当事人称未接到电话")).status == 200
+    # The caller says nobody called: the page of the new round does not say someone did.
+    page = await (await api.client.get(path)).text()
+    assert "电话联系当事人</p>" not in page and "我已电话联系当事人" in page
+
+
+async def test_an_escalation_link_cannot_record_a_phone_call(api: Api) -> None:
+    order_id = (await api.create())["id"]
+    api.orders.clock.now = DUE_AT + timedelta(hours=1)
+    assert await api.orders.service.press() == 1
+    path = await api.reply_path(order_id, "escalation", HEAD_MOBILE)
+    assert "我已电话联系当事人" not in await (await api.client.get(path)).text()
+    reply = await api.client.post(path, data={"reply": "我来答复。"})
+    phoned = await api.client.post(path, data=PHONED, allow_redirects=False)
+    # The same refusal as a reply gets.
+    assert (phoned.status, await phoned.text()) == (reply.status, await reply.text())
+    assert phoned.status == 403
+    assert [kind for kind, _actor in await api.events(order_id)] == [
+        "created",
+        "dispatched",
+        "escalated",
+    ]
+
+
+async def test_a_closed_order_cannot_record_a_phone_call(api: Api) -> None:
+    order_id = (await api.create())["id"]
+    path = await api.reply_path(order_id)
+    assert (await api.act(order_id, "close")).status == 200
+    response = await api.client.post(path, data=PHONED, allow_redirects=False)
+    assert response.status == 409
+    page = await response.text()
+    assert "无法提交" in page and "此工单已办结，不能再提交。" in page
+    assert [kind for kind, _actor in await api.events(order_id)] == [
+        "created",
+        "dispatched",
+        "closed",
+    ]
+
+
+async def test_an_unknown_page_action_is_refused_and_changes_nothing(api: Api) -> None:
+    order_id = (await api.create())["id"]
+    path = await api.reply_path(order_id)
+    response = await api.client.post(path, data={"action": "close", "reply": "关闭"})
+    assert response.status == 422
+    assert "无法识别的操作" in await response.text()
+    assert (await api.row(order_id))["status"] == "dispatched"
+    assert len(await api.events(order_id)) == 2

@@ -224,7 +224,7 @@ async def start_ivr_caller(
     number: str = "12368",
     port: int = 5161,
     media_port: int = 40000,
-    first_ms: int = 2500,
+    first_ms: int = 1500,
     gap_ms: int = 3000,
 ) -> Sipp:
     """A citizen who presses `keys` (groups split by ';') through the carrier, then talks."""

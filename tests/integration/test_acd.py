@@ -9,7 +9,9 @@ from typing import Any
 import aiohttp
 
 from agents.policy import StatusRequest
+from config.secrets import SecretStore
 from tests.integration.conftest import (
+    SECRETS_DIR,
     SIPP_DIR,
     Running,
     seat_dials,
@@ -279,8 +281,9 @@ async def eventually_rows(running: Running, query: str, seconds: float) -> list[
 
 
 async def _status(running: Running) -> dict[str, Any]:
+    token = SecretStore(SECRETS_DIR).resolve("secret:api")
     async with (
-        aiohttp.ClientSession() as session,
+        aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as session,
         session.get(f"{running.hotline.status_url}/api/status") as reply,
     ):
         document: dict[str, Any] = await reply.json()

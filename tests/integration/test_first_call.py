@@ -32,7 +32,7 @@ async def test_citizen_reaches_a_registered_seat_and_the_bridged_call_is_recorde
     running: Running, tmp_path: Path
 ) -> None:
     seat = await start_seat(
-        running.asterisk, tmp_path / "seat", "chaoyang-01", address="127.0.0.13", stay_ms=16000
+        running.asterisk, tmp_path / "seat", "chaoyang-01", address="127.0.0.13", stay_ms=13000
     )
     await seat_registered(running, seat, "chaoyang-01")
 
@@ -95,7 +95,7 @@ async def test_call_survives_a_cut_events_connection_and_is_closed_after_reconne
         tmp_path / "seat",
         "haidian-01",
         address="127.0.0.14",
-        stay_ms=22000,
+        stay_ms=18000,
         media_port=42100,
     )
     await seat_registered(running, seat, "haidian-01")

@@ -17,6 +17,7 @@ import aiohttp
 import yaml
 
 from ari.client import AriClient
+from config.secrets import SecretStore
 from tests.conftest import REPO, TEST_CONFIG
 from tests.integration.conftest import (
     SECRETS_DIR,
@@ -50,7 +51,11 @@ def controller_config(asterisk: RealAsterisk, tmp_path: Path) -> Path:
 
 
 async def status() -> dict[str, Any]:
-    async with aiohttp.ClientSession() as session, session.get(f"{STATUS}/api/status") as reply:
+    token = SecretStore(SECRETS_DIR).resolve("secret:api")
+    async with (
+        aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as session,
+        session.get(f"{STATUS}/api/status") as reply,
+    ):
         document: dict[str, Any] = await reply.json()
     return document
 
@@ -125,7 +130,8 @@ async def test_after_sigkill_the_bridged_call_stays_and_waiting_callers_keep_the
             )
             phones.append(("chaoyang-01", talking_seat))
             await until(registered("chaoyang-01"), 15, "chaoyang-01 to register")
-            bridged = await start_caller(real_asterisk, tmp_path / "bridged", talk_ms=40000)
+            # Talks 30 s: on past the kill, the restart and the checks below.
+            bridged = await start_caller(real_asterisk, tmp_path / "bridged", talk_ms=30000)
             [call] = await until(
                 lambda doc: [c for c in doc["calls"] if c["state"] == "connected"],
                 20,

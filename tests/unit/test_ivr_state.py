@@ -33,7 +33,7 @@ from ivr.model import (
     StopPrompt,
     WaitForInput,
 )
-from ivr.state import IvrProgram, decide, enter, start
+from ivr.state import MAX_VISITED, IvrProgram, decide, enter, start
 from workorders.model import Category
 
 PROGRAM = IvrProgram(
@@ -242,6 +242,19 @@ def test_per_node_retries_override_the_default() -> None:
     ask = [*MAIN_WAITING, KeyPressed("4"), *keys("123#"), PromptFinished()]
     state, actions = run(*ask, InputTimedOut())
     assert (state.node, actions) == ("thanks", [Play(("goodbye",))]), "thanks allows one try"
+
+
+def test_every_node_entered_is_kept_in_order_for_the_agents_screen_pop() -> None:
+    state, _ = run(*MAIN_WAITING, KeyPressed("3"), PromptFinished())
+    assert state.visited == ("greet", "main", "info", "main")
+
+
+def test_a_caller_looping_in_the_menu_keeps_only_the_latest_nodes() -> None:
+    events: list[IvrEvent] = [*AT_MAIN]
+    for _ in range(30):
+        events += [PromptFinished(), KeyPressed("3"), PromptFinished()]
+    state, _ = run(*events)
+    assert len(state.visited) == MAX_VISITED and state.visited[-2:] == ("info", "main")
 
 
 def test_back_key_with_nowhere_to_go_back_to_means_nothing() -> None:

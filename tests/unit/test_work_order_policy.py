@@ -1,5 +1,5 @@
 """Work-order decisions: due times on the 2026 calendar, who handles an order, whom escalation
-presses, and when a repeat call joins an open order."""
+presses, when a repeat call joins an open order, and when the handler phoned the caller."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from directory.model import CaseContacts, Court, Judge
 from workorders.errors import InvalidWorkOrder, NoEligibleHandler
 from workorders.model import (
     Category,
+    EventKind,
     HandlerKind,
     Notify,
     Recipient,
@@ -20,6 +21,7 @@ from workorders.model import (
     Template,
     Urgency,
     WorkOrder,
+    WorkOrderEvent,
 )
 from workorders.policy import (
     WorkOrderPolicy,
@@ -29,6 +31,7 @@ from workorders.policy import (
     escalation_notifications,
     is_overdue,
     open_duplicate,
+    phoned_caller_at,
     urgent_unreached_notifications,
 )
 
@@ -417,3 +420,45 @@ def test_a_repeat_caller_with_an_open_order_gets_a_follow_up_not_a_new_order(
 ) -> None:
     found = open_duplicate(existing, "chaoyang", case_number, caller, category)
     assert (found.id if found is not None else None) == expected
+
+
+# ---- the handler's phone call ---------------------------------------------------------------
+def _event(kind: EventKind, hour: int, minute: int = 0) -> WorkOrderEvent:
+    return WorkOrderEvent(at(10, 8, hour, minute), kind, "reply-link")
+
+
+@pytest.mark.parametrize(
+    ("kinds", "expected"),
+    [
+        pytest.param([], None, id="no-history"),
+        pytest.param([EventKind.CREATED, EventKind.DISPATCHED], None, id="not-phoned"),
+        pytest.param(
+            [EventKind.DISPATCHED, EventKind.PHONED_CALLER], at(10, 8, 10, 1), id="phoned"
+        ),
+        pytest.param(
+            [EventKind.PHONED_CALLER, EventKind.REMINDED, EventKind.PHONED_CALLER],
+            at(10, 8, 10, 2),
+            id="phoned-twice-the-latest",
+        ),
+        pytest.param(
+            [EventKind.PHONED_CALLER, EventKind.REPLIED, EventKind.CLOSED],
+            at(10, 8, 10, 0),
+            id="phoned-then-replied",
+        ),
+        pytest.param(
+            [EventKind.PHONED_CALLER, EventKind.CLOSED, EventKind.REOPENED, EventKind.DISPATCHED],
+            None,
+            id="a-reopen-starts-a-new-round",
+        ),
+        pytest.param(
+            [EventKind.PHONED_CALLER, EventKind.REOPENED, EventKind.PHONED_CALLER],
+            at(10, 8, 10, 2),
+            id="phoned-again-after-the-reopen",
+        ),
+    ],
+)
+def test_the_phone_call_shown_is_the_latest_of_the_current_round(
+    kinds: list[EventKind], expected: datetime | None
+) -> None:
+    history = [_event(kind, 10, minute) for minute, kind in enumerate(kinds)]
+    assert phoned_caller_at(history) == expected

@@ -36,6 +36,7 @@ from workorders.state import (
     Dispatch,
     Escalate,
     FollowUp,
+    PhonedCaller,
     Remind,
     Reopen,
     Reply,
@@ -50,6 +51,7 @@ NOW = at(10, 8, 10)
 ACTIONS: dict[str, Action] = {
     "Dispatch": Dispatch(),
     "Reply": Reply("已与当事人电话沟通，开庭时间为10月20日", "j-li"),
+    "PhonedCaller": PhonedCaller("reply-link"),
     "Close": Close("agent-3"),
     "Reopen": Reopen("当事人称法官未回电", "agent-3", at(10, 9, 10)),
     "FollowUp": FollowUp("当事人再次来电催问", CALLER),
@@ -62,6 +64,7 @@ TABLE: dict[Status, dict[str, Status | str]] = {
     Status.CREATED: {
         "Dispatch": Status.DISPATCHED,
         "Reply": BAD,
+        "PhonedCaller": Status.CREATED,
         "Close": Status.CLOSED,
         "Reopen": BAD,
         "FollowUp": Status.CREATED,
@@ -71,6 +74,7 @@ TABLE: dict[Status, dict[str, Status | str]] = {
     Status.DISPATCHED: {
         "Dispatch": BAD,
         "Reply": Status.CLOSED,
+        "PhonedCaller": Status.DISPATCHED,
         "Close": Status.CLOSED,
         "Reopen": BAD,
         "FollowUp": Status.DISPATCHED,
@@ -80,6 +84,7 @@ TABLE: dict[Status, dict[str, Status | str]] = {
     Status.REPLIED: {
         "Dispatch": BAD,
         "Reply": BAD,
+        "PhonedCaller": Status.REPLIED,
         "Close": Status.CLOSED,
         "Reopen": BAD,
         "FollowUp": Status.REPLIED,
@@ -89,6 +94,7 @@ TABLE: dict[Status, dict[str, Status | str]] = {
     Status.CLOSED: {
         "Dispatch": BAD,
         "Reply": BAD,
+        "PhonedCaller": BAD,
         "Close": BAD,
         "Reopen": Status.DISPATCHED,
         "FollowUp": BAD,
@@ -224,6 +230,37 @@ def test_a_reply_kept_open_for_review_is_closed_later_without_a_second_sms() -> 
     assert closed.order.status is Status.CLOSED
     assert closed.notifications == ()
     assert closed.events[0].detail == "after the reply"
+
+
+@pytest.mark.parametrize("status", [Status.CREATED, Status.DISPATCHED, Status.REPLIED])
+def test_phoning_the_caller_is_recorded_with_its_time_and_changes_nothing_else(
+    status: Status,
+) -> None:
+    before = in_status(status)
+    transition = apply(before, PhonedCaller("reply-link"), NOW)
+    assert transition.order == before
+    assert [(e.at, e.kind, e.actor) for e in transition.events] == [
+        (NOW, EventKind.PHONED_CALLER, "reply-link")
+    ]
+    assert transition.notifications == ()
+
+
+def test_a_judge_who_phoned_then_replies_leaves_both_in_the_history() -> None:
+    phoned = apply(in_status(Status.DISPATCHED), PhonedCaller("reply-link"), at(10, 8, 9))
+    replied = apply(phoned.order, Reply("已电话沟通，下周二谈话", "reply-link"), at(10, 8, 9, 20))
+    assert replied.order.status is Status.CLOSED
+    assert [e.kind for e in (*phoned.events, *replied.events)] == [
+        EventKind.PHONED_CALLER,
+        EventKind.REPLIED,
+        EventKind.CLOSED,
+    ]
+    # Reminders stop at the reply, not at the call: the reply is what the caller is sent.
+    assert apply(phoned.order, Remind(), at(10, 8, 15)).order.reminders_sent == 1
+
+
+def test_a_closed_order_cannot_record_a_phone_call() -> None:
+    with pytest.raises(BadTransition, match="is closed: PhonedCaller needs it"):
+        apply(in_status(Status.CLOSED), PhonedCaller("reply-link"), NOW)
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\n\t"])

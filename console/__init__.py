@@ -1,0 +1,1 @@
+"""The web console: accounts, roles and sessions, the agent console, the wallboard, admin pages."""

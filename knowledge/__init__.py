@@ -1,0 +1,1 @@
+"""The agents' knowledge base (知识库): questions and answers read out to callers on the line."""

@@ -153,6 +153,23 @@ class SeatBoard:
         self.changed()
         return change
 
+    def serve_platform(self, seat_id: str, platform: str | None) -> Seat | None:
+        """Pull a seat into another platform's queues (None: give it back to its own)."""
+        seat = self._seats.get(seat_id)
+        if seat is None:
+            return None
+        serving = None if platform == seat.platform_id else platform
+        if seat.serving_platform != serving:
+            log.info(
+                "seat routing platform",
+                seat=seat_id,
+                from_platform=seat.routing_platform,
+                to_platform=serving or seat.platform_id,
+            )
+            seat.serving_platform = serving
+            self.changed()
+        return seat
+
     # ---- seat state (compare-and-set on the call holding it) ---------------------------------
     def _move(self, seat: Seat, to: SeatState, trigger: str, now: datetime) -> None:
         log.info(

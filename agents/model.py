@@ -80,6 +80,15 @@ class Seat:
     logged_in_since: datetime | None = None
     wrap_up_token: int = 0
     wrap_up_until: datetime | None = None  # when the wrap-up under way ends (the console counts)
+    # A branch seat an HQ supervisor pulled into HQ's queues: routed as that platform's seat
+    # until released (kept in memory: a restart gives every seat back to its court).
+    serving_platform: str | None = None
+
+    @property
+    def routing_platform(self) -> str:
+        """The platform whose tiers offer this seat calls."""
+        return self.serving_platform or self.platform_id
+
     retired: bool = False  # removed from the config while on a call; dropped once free
 
     @property

@@ -70,6 +70,7 @@ def seat_view(seat: Seat, now: datetime) -> dict[str, Any]:
             3,
         ),
         "wrap_up_until": seat.wrap_up_until.isoformat() if seat.wrap_up_until else None,
+        "serving_platform": seat.serving_platform,
     }
 
 

@@ -108,6 +108,7 @@ class StatusServer:
         app.router.add_get("/api/status", self._status)
         app.router.add_get("/api/seats", self._seats)
         app.router.add_post("/api/seats/{seat_id}/status", self._set_status)
+        app.router.add_post("/api/seats/{seat_id}/platform", self._serve_platform)
         app.router.add_post("/api/calls/{call_id}/urgent-contact", self._urgent_contact)
         app.router.add_get("/api/urgent-contacts/{contact_id}", self._urgent_steps)
         WorkOrderApi(lambda: self._hotline.work_orders, self._guard).add_routes(app)
@@ -239,6 +240,36 @@ class StatusServer:
                 {"action": wanted.value, "reason": reason},
                 request=request,
             )
+        return web.json_response(seat_document(seat, self._hotline.clock()))
+
+    async def _serve_platform(self, request: web.Request) -> web.Response:
+        """HQ pulls a branch seat into HQ's queues (`{"platform": "high"}`) or gives it back
+        (`{"platform": null}`); only those who see every court may, and it is audited."""
+        principal = await self._guard(request, Permission.SEAT_STATUS_ANY)
+        if isinstance(principal, web.Response):
+            return principal
+        if self._guard.scope(principal) is not None:
+            return error(403, "forbidden", "only HQ moves seats between platforms")
+        body = await json_object(request)
+        if isinstance(body, web.Response):
+            return body
+        platform = body.get("platform")
+        known = {p.id for p in self._hotline.holder.current.platforms}
+        if platform is not None and platform not in known:
+            return error(422, "bad-field", f"platform: no platform {platform!r}, or null")
+        seat_id = request.match_info["seat_id"]
+        seat = self._hotline.seats.serve_platform(seat_id, platform)
+        if seat is None:
+            return error(404, "seat-not-found", f"no seat {seat_id}")
+        if self._hotline.router is not None:
+            self._hotline.router.wake()
+        await self._guard.audit(
+            principal,
+            AuditAction.SEAT_STATUS_CHANGED,
+            seat_id,
+            {"serving_platform": seat.routing_platform},
+            request=request,
+        )
         return web.json_response(seat_document(seat, self._hotline.clock()))
 
     async def _urgent_contact(self, request: web.Request) -> web.Response:

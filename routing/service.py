@@ -113,7 +113,7 @@ class Router:
         return [  # a seat's occupancy: talk plus wrap-up over logged-in time in the window
             SeatCandidate(
                 seat.seat_id,
-                seat.platform_id,
+                seat.routing_platform,
                 seat.skills,
                 policy.occupancy(
                     seat.busy_seconds(now, window), seat.logged_in_seconds(now, window)

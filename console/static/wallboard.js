@@ -54,12 +54,19 @@
     const actions = [];
     if (mayChange && seat.status === "available") actions.push(H.el("button", { type: "button", onclick: () => change(seat.id, "pause") }, "暂停"));
     if (mayChange && seat.status === "paused") actions.push(H.el("button", { type: "button", onclick: () => change(seat.id, "resume") }, "恢复"));
+    const hq = board.platforms.find((platform) => platform.kind === "hq");
+    if (mayChange && board.scope === null && hq && seat.platform !== hq.id) {
+      actions.push(seat.serving_platform
+        ? H.el("button", { type: "button", onclick: () => serve(seat.id, null) }, "归还本院")
+        : H.el("button", { type: "button", onclick: () => serve(seat.id, hq.id) }, "借调总平台"));
+    }
     return H.el("div", { class: "seat " + look + (seat.registered ? "" : " unregistered"), "data-seat": seat.id },
       H.el("div", { class: "head" }, H.el("span", {}, seat.id), H.el("span", { class: "in-state", "data-since": seat.since }, "")),
       H.el("div", {},
         H.el("span", { class: "pill " + seat.status }, H.label(H.STATUS, seat.status) + (seat.pause_reason ? "·" + H.label(H.REASONS, seat.pause_reason) : "")), " ",
         H.el("span", { class: "pill " + seat.state + " seat-state" }, H.label(H.STATE, seat.state)),
         seat.registered ? "" : H.el("span", { class: "pill bad" }, "未注册")),
+      seat.serving_platform ? H.el("div", { class: "pill info" }, "借调至总平台") : null,
       H.el("div", { class: "muted" }, "今日接听 " + seat.calls_answered + " · 占用率 " + H.percent(seat.occupancy)),
       actions.length ? H.el("div", { class: "row" }, actions) : null);
   }
@@ -70,6 +77,15 @@
     if (action === "pause") body.reason = $("pause-reason").value;
     try {
       await H.call("POST", "/api/seats/" + encodeURIComponent(seatId) + "/status", body);
+    } catch (problem) {
+      $("board-error").textContent = seatId + "：" + problem.message;
+    }
+  }
+
+  async function serve(seatId, platform) {
+    $("board-error").textContent = "";
+    try {
+      await H.call("POST", "/api/seats/" + encodeURIComponent(seatId) + "/platform", { platform });
     } catch (problem) {
       $("board-error").textContent = seatId + "：" + problem.message;
     }

@@ -17,6 +17,7 @@ from console.model import Role
 from tests.conftest import TEST_CONFIG
 from tests.directory_data import CASE_NUMBER, load_directory
 from tests.functional.call_harness import API_TOKEN, Stack, connect_call
+from tests.support import eventually
 
 PASSWORD = "correct-horse-42"
 CALLER_NUMBER = "13912345678"  # the harness's caller
@@ -599,3 +600,35 @@ async def test_signing_out_needs_the_csrf_token_too(
     status, body = await li.send("POST", "/api/logout", {}, csrf=False)
     assert (status, body["error"]) == (403, "csrf-failed")
     assert (await li.send("GET", "/api/me"))[0] == 200, "still signed in"
+
+
+async def test_hq_pulls_a_branch_seat_into_hq_queues_and_gives_it_back(
+    stack: Stack, people: dict[str, Browser]
+) -> None:
+    zhao, wang = people["zhao"], people["wang"]
+    await zhao.sign_in("zhao")
+    await wang.sign_in("wang")
+    path = "/api/seats/chaoyang-01/platform"
+    status, body = await wang.send("POST", path, {"platform": "high"})
+    assert (status, body["error"]) == (403, "forbidden"), "a branch supervisor cannot"
+    status, body = await zhao.send("POST", path, {"platform": "narnia"})
+    assert (status, body["error"]) == (422, "bad-field")
+    status, seat = await zhao.send("POST", path, {"platform": "high"})
+    assert status == 200 and seat["serving_platform"] == "high"
+    assert stack.hotline.seats.get("chaoyang-01").routing_platform == "high"  # type: ignore[union-attr]
+
+    # A 12368 caller (HQ's) now reaches the pulled seat at HQ's first tier, not after 8 s.
+    stack.hotline.seats.set_registered("high-01", False)
+    stack.hotline.seats.set_registered("chaoyang-01", True)
+    await stack.caller_arrives()
+    await stack.press("0")
+    [offer] = await eventually(lambda: stack.originations(), 3)
+    assert offer["endpoint"] == "PJSIP/chaoyang-01"
+
+    status, seat = await zhao.send("POST", path, {"platform": None})
+    assert status == 200 and seat["serving_platform"] is None
+    audited = await stack.fetch(
+        "SELECT detail->>'serving_platform' AS platform FROM audit_log"
+        " WHERE action = 'seat-status-changed' ORDER BY id"
+    )
+    assert [row["platform"] for row in audited] == ["high", "chaoyang"]

@@ -55,6 +55,14 @@ async def test_an_agent_signs_in_pauses_and_sees_the_call_pop_while_the_board_fo
     await agent.click("#do-resume")
     await expect(card).to_contain_text("示闲")
 
+    # HQ pulls a branch seat into its queues from the board, and gives it back.
+    branch_card = board.locator('[data-seat="chaoyang-01"]')
+    await branch_card.get_by_role("button", name="借调总平台").click()
+    await expect(branch_card).to_contain_text("借调至总平台")
+    assert stack.hotline.seats.get("chaoyang-01").routing_platform == "high"  # type: ignore[union-attr]
+    await branch_card.get_by_role("button", name="归还本院").click()
+    await expect(branch_card).not_to_contain_text("借调至总平台")
+
     call_id, _channel, _bridge = await connect_call(stack)
     await expect(agent.locator("#caller")).to_have_text("139****5678")
     await expect(agent.locator("#ivr-path li").first).to_have_text(

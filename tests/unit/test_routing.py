@@ -259,3 +259,28 @@ async def test_requeued_caller_replaces_its_earlier_entry() -> None:
     assert len(router.waiting()) == 1
     await router.dispatch()
     assert assigned.calls == [("c1", "high-02")]
+
+
+async def test_a_branch_seat_pulled_into_hq_takes_hq_calls_at_hqs_own_tier() -> None:
+    board = SeatBoard()
+    board.sync_configured([("chaoyang-01", "chaoyang", CONSULTATION)], T0)
+    board.set_registered("chaoyang-01", True)
+    assigned = Assignments()
+    home_only = {
+        "consultation": QueueRouting(
+            "consultation", "consultation", Strategy.LEAST_BUSY, (Tier(0, frozenset({"home"})),)
+        )
+    }
+    platforms = {"high": PlatformKind.HQ, "chaoyang": PlatformKind.BRANCH}
+    router = Router(board, assigned, lambda: T0, home_only, platforms)
+    router.enqueue(waiting("hq-caller", queued_at=-1))
+
+    assert await router.dispatch() == 0, "a branch seat is not HQ's home tier"
+    seat = board.serve_platform("chaoyang-01", "high")
+    assert seat is not None and seat.routing_platform == "high"
+    assert await router.dispatch() == 1
+    assert assigned.calls == [("hq-caller", "chaoyang-01")]
+
+    board.serve_platform("chaoyang-01", "chaoyang")  # given back to its court
+    assert board.get("chaoyang-01").serving_platform is None  # type: ignore[union-attr]
+    assert board.serve_platform("nobody", "high") is None

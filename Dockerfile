@@ -28,6 +28,7 @@ COPY schedule schedule
 COPY simulate simulate
 COPY sms sms
 COPY store store
+COPY supervision supervision
 COPY urgent urgent
 COPY workorders workorders
 COPY bench bench

@@ -115,6 +115,9 @@ OPERATIONS: dict[str, Operation] = {
         "beep",
         "terminateOn",
     ),
+    "channels.snoop_with_id": _op(
+        "POST", "/channels/{channelId}/snoop/{snoopId}", "spy", "whisper", "app", "appArgs"
+    ),
     "channels.record": _op(
         "POST",
         "/channels/{channelId}/record",
@@ -424,6 +427,29 @@ class AriClient:
             "channels.get_variable", {"channelId": channel_id}, {"variable": name}
         )
         return self._parse(Variable, data, "channels.get_variable").value
+
+    async def snoop(
+        self,
+        channel_id: str,
+        snoop_id: str,
+        *,
+        spy: str = "none",
+        whisper: str = "none",
+        app_args: list[str] | None = None,
+    ) -> Channel:
+        """A snoop channel on `channel_id` in our app: it hears (`spy`) and/or speaks into
+        (`whisper`) the channel's audio, `in`, `out` or `both` directions."""
+        data = await self._request(
+            "channels.snoop_with_id",
+            {"channelId": channel_id, "snoopId": snoop_id},
+            {
+                "spy": spy,
+                "whisper": whisper,
+                "app": self.app,
+                "appArgs": join_list("app_args", app_args) if app_args else None,
+            },
+        )
+        return self._parse(Channel, data, "channels.snoop_with_id")
 
     # --- bridges ---
 

@@ -114,8 +114,11 @@ def board_document(
     waiting: Iterable[WaitingEntry],
     today: Iterable[QueueDay],
     overdue_work_orders: int | None,
+    supervised: Mapping[str, tuple[str, str]] | None = None,
 ) -> dict[str, Any]:
-    """The wallboard for a viewer whose data scope is `scope` (None: every platform)."""
+    """The wallboard for a viewer whose data scope is `scope` (None: every platform).
+    `supervised`: seat id -> (supervision id, mode) for calls a supervisor is on."""
+    supervised = supervised or {}
     shown_seats = sorted(
         (seat for seat in seats if visible(seat.platform_id, scope)),
         key=lambda seat: (seat.platform_id, seat.order, seat.seat_id),
@@ -186,7 +189,18 @@ def board_document(
         "platforms": [
             {"id": p.id, "name": p.name, "kind": p.kind} for p in platforms if visible(p.id, scope)
         ],
-        "seats": [seat_view(seat, now) for seat in shown_seats],
+        "seats": [
+            seat_view(seat, now)
+            | {
+                "supervision": {
+                    "id": supervised[seat.seat_id][0],
+                    "mode": supervised[seat.seat_id][1],
+                }
+                if seat.seat_id in supervised
+                else None
+            }
+            for seat in shown_seats
+        ],
         "queues": queue_docs,
         "alerts": alerts,
     }

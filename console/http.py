@@ -257,6 +257,10 @@ class ConsoleApi:
                 waiting=hotline.router.waiting() if hotline.router else [],
                 today=days,
                 overdue_work_orders=overdue if scope is None else None,
+                supervised={
+                    session.seat_id: (session.id, session.mode.value)
+                    for session in (hotline.supervision.sessions() if hotline.supervision else [])
+                },
             )
 
         def next_change() -> datetime | None:

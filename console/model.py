@@ -27,6 +27,7 @@ class Permission(StrEnum):
     SEAT_STATUS_ANY = "seat-status-any"  # pause or release someone else's seat
     CALLS_VIEW = "calls-view"  # the live board: calls, queues, seats
     CALL_ACT = "call-act"  # urgent contact, transfer, hold on a call one is on
+    CALL_SUPERVISE = "call-supervise"  # listen to, whisper on, barge into a seat's call
     WORK_ORDERS_VIEW = "work-orders-view"
     WORK_ORDERS_EDIT = "work-orders-edit"  # create, close, reopen
     PERSONAL_DATA = "personal-data"  # numbers in full (audited)
@@ -47,6 +48,7 @@ class AuditAction(StrEnum):
     CONFIG_RELOADED = "config-reloaded"
     CONFIG_RELOAD_REFUSED = "config-reload-refused"
     SEAT_STATUS_CHANGED = "seat-status-changed"
+    CALL_SUPERVISED = "call-supervised"  # a supervisor listened, whispered or barged in
     USER_CHANGED = "user-changed"
 
 

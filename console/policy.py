@@ -26,6 +26,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.SEAT_STATUS_ANY,
             P.CALLS_VIEW,
             P.CALL_ACT,
+            P.CALL_SUPERVISE,
             P.WORK_ORDERS_VIEW,
             P.WORK_ORDERS_EDIT,
             P.PERSONAL_DATA,

@@ -56,6 +56,8 @@ from sms.gateway import gateway_from_config
 from sms.outbox import OutboxStore
 from sms.service import DeliverySettings, SmsDelivery
 from store.database import create_pool, migrate
+from supervision.service import LEG_APP_ARG as SUPERVISION_APP_ARG
+from supervision.service import SupervisionService
 from urgent.service import LEG_APP_ARG as URGENT_LEG_APP_ARG
 from urgent.service import UrgentContactService, UrgentSettings
 from urgent.store import UrgentStore
@@ -253,6 +255,7 @@ class Hotline:
         self.ari: AriClient | None = None
         self.console: ConsoleService | None = None
         self.knowledge: KnowledgeService | None = None
+        self.supervision: SupervisionService | None = None
         self.feed: LiveFeed | None = None
         self.status_url = ""
 
@@ -391,9 +394,13 @@ class Hotline:
             lambda: [platform.id for platform in self.holder.current.platforms],
         )
         self.knowledge = KnowledgeService(KnowledgeStore(pool), self._clock)
+        self.supervision = supervision = SupervisionService(
+            ari, self.seats, calls.call, config.hotline.numbers[0]
+        )
+        stack.push_async_callback(supervision.close)
         self.feed = feed = LiveFeed()
         stack.callback(feed.close)
-        self.seats.changed = calls.changed = urgent.changed = feed.notify
+        self.seats.changed = calls.changed = urgent.changed = supervision.changed = feed.notify
         self.holder.on_change(self._config_changed)
 
         async def connected() -> None:
@@ -424,6 +431,9 @@ class Hotline:
                 if event.args[:1] == [URGENT_LEG_APP_ARG]:
                     await urgent.handle_event(event)
                     return
+                if event.args[:1] == [SUPERVISION_APP_ARG]:
+                    await supervision.handle_event(event)
+                    return
             elif isinstance(event, ari_events.PlaybackFinished):
                 if urgent.owns_channel(event.playback.target_uri.removeprefix("channel:")):
                     await urgent.handle_event(event)
@@ -433,6 +443,12 @@ class Hotline:
                 ari_events.StasisEnd | ari_events.ChannelDestroyed | ari_events.ChannelDtmfReceived,
             ) and urgent.owns_channel(event.channel.id):
                 await urgent.handle_event(event)
+                return
+            elif isinstance(
+                event,
+                ari_events.StasisEnd | ari_events.ChannelDestroyed | ari_events.ChannelLeftBridge,
+            ) and supervision.owns_channel(event.channel.id):
+                await supervision.handle_event(event)
                 return
             elif isinstance(
                 event, ari_events.StasisEnd | ari_events.ChannelDestroyed

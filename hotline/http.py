@@ -24,6 +24,7 @@ from directory.http import DirectoryApi
 from hotline.api import error, json_object
 from hotline.logs import mask_phone
 from knowledge.http import KnowledgeApi
+from supervision.http import SupervisionApi
 from urgent.service import UrgentError
 from urgent.store import ContactRow
 from workorders.http import WorkOrderApi
@@ -116,6 +117,9 @@ class StatusServer:
         ConsoleApi(self._hotline, self._guard, self._hotline.feed or LiveFeed()).add_routes(app)
         AdminApi(self._hotline, self._guard).add_routes(app)
         KnowledgeApi(lambda: self._hotline.knowledge, self._guard).add_routes(app)
+        SupervisionApi(
+            lambda: self._hotline.supervision, self._hotline.seats, self._guard
+        ).add_routes(app)
         app.router.add_get("/healthz", self._health)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()

@@ -4,6 +4,7 @@
 (async () => {
   const H = Hotline;
   const $ = (id) => document.getElementById(id);
+  const SUPERVISE = { listen: "监听", whisper: "耳语", barge: "强插" };
   let me, board = null;
 
   try { me = await H.signedIn(); } catch (_) { return; }
@@ -54,6 +55,14 @@
     const actions = [];
     if (mayChange && seat.status === "available") actions.push(H.el("button", { type: "button", onclick: () => change(seat.id, "pause") }, "暂停"));
     if (mayChange && seat.status === "paused") actions.push(H.el("button", { type: "button", onclick: () => change(seat.id, "resume") }, "恢复"));
+    const supervising = H.can("call-supervise") && me.seats.length > 0;
+    if (seat.supervision) {
+      actions.push(H.el("button", { type: "button", onclick: () => stopSupervision(seat.supervision.id) }, "结束" + SUPERVISE[seat.supervision.mode]));
+    } else if (supervising && seat.state === "talking") {
+      for (const [mode, label] of Object.entries(SUPERVISE)) {
+        actions.push(H.el("button", { type: "button", onclick: () => supervise(seat.id, mode) }, label));
+      }
+    }
     const hq = board.platforms.find((platform) => platform.kind === "hq");
     if (mayChange && board.scope === null && hq && seat.platform !== hq.id) {
       actions.push(seat.serving_platform
@@ -67,6 +76,7 @@
         H.el("span", { class: "pill " + seat.state + " seat-state" }, H.label(H.STATE, seat.state)),
         seat.registered ? "" : H.el("span", { class: "pill bad" }, "未注册")),
       seat.serving_platform ? H.el("div", { class: "pill info" }, "借调至总平台") : null,
+      seat.supervision ? H.el("div", { class: "pill warn supervised" }, SUPERVISE[seat.supervision.mode] + "中") : null,
       H.el("div", { class: "muted" }, "今日接听 " + seat.calls_answered + " · 占用率 " + H.percent(seat.occupancy)),
       actions.length ? H.el("div", { class: "row" }, actions) : null);
   }
@@ -79,6 +89,24 @@
       await H.call("POST", "/api/seats/" + encodeURIComponent(seatId) + "/status", body);
     } catch (problem) {
       $("board-error").textContent = seatId + "：" + problem.message;
+    }
+  }
+
+  async function supervise(seatId, mode) {
+    $("board-error").textContent = "";
+    try {
+      // The supervisor's own softphone rings; answering it puts them on the call.
+      await H.call("POST", "/api/seats/" + encodeURIComponent(seatId) + "/supervise", { mode, phone_seat: me.seats[0].id });
+    } catch (problem) {
+      $("board-error").textContent = seatId + "：" + problem.message;
+    }
+  }
+
+  async function stopSupervision(sessionId) {
+    try {
+      await H.call("DELETE", "/api/supervisions/" + encodeURIComponent(sessionId));
+    } catch (problem) {
+      $("board-error").textContent = problem.message;
     }
   }
 

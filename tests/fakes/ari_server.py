@@ -362,6 +362,7 @@ class FakeAri:
             ("POST", re.compile(f"/bridges/{seg}/moh"), self._bridge_no_content),
             ("DELETE", re.compile(f"/bridges/{seg}/moh"), self._bridge_no_content),
             ("POST", re.compile(f"/channels/{seg}/record"), self._record_channel),
+            ("POST", re.compile(f"/channels/{seg}/snoop/{seg}"), self._snoop),
             ("GET", re.compile(f"/recordings/live/{seg}"), self._get_live_recording),
             ("POST", re.compile(f"/recordings/live/{seg}/stop"), self._stop_recording),
             ("GET", re.compile("/endpoints"), self._list_endpoints),
@@ -441,6 +442,17 @@ class FakeAri:
             state="Down",
             caller_number=params.get("callerId", ""),
         )
+        return web.json_response(channel)
+
+    async def _snoop(
+        self, _request: web.Request, match: re.Match[str], _rec: RecordedRequest
+    ) -> web.Response:
+        """A snoop channel on an existing channel (its StasisStart is the test's to emit)."""
+        if match[1] not in self.channels:
+            return _error(404, "Channel not found")
+        if match[2] in self.channels:
+            return _error(409, "Channel with given unique ID already exists")
+        channel = self.add_channel(match[2], name=f"Snoop/{match[1]}-00000001", state="Up")
         return web.json_response(channel)
 
     def _channel_or_404(self, channel_id: str) -> JsonDict | web.Response:

@@ -27,7 +27,7 @@ from tests.integration.conftest import (
     unregister_seat,
 )
 from tests.integration.test_urgent_contact import contact_phones, stop
-from tests.support import fetch
+from tests.support import eventually, fetch
 from workorders.model import Category, Urgency
 from workorders.service import NewWorkOrder
 
@@ -56,7 +56,10 @@ async def test_agent_supervisor_and_judge_work_a_real_call_in_the_browser(
     await hotline.console.add_user(
         "zhang", "张晓燕", Role.AGENT, PASSWORD, platform="high", seats=["high-01"]
     )
-    await hotline.console.add_user("zhao", "赵主任", Role.SUPERVISOR, PASSWORD)
+    # The supervisor's own softphone is seat haidian-01 (any configured seat can be one).
+    await hotline.console.add_user(
+        "zhao", "赵主任", Role.SUPERVISOR, PASSWORD, seats=["haidian-01"]
+    )
     # The caller has called before: an order of theirs is still open.
     await hotline.work_orders.create(
         NewWorkOrder(
@@ -82,6 +85,7 @@ async def test_agent_supervisor_and_judge_work_a_real_call_in_the_browser(
         running.asterisk, tmp_path / "seat", "high-01", address="127.0.0.11", stay_ms=90_000
     )
     phones = await contact_phones(tmp_path / "phones", answer=JUDGE_MOBILE, talk_ms=4000)
+    supervisor_phone = None
     try:
         await seat_registered(running, seat, "high-01")
         await expect(agent.locator("#status")).to_have_text("示闲")
@@ -119,12 +123,35 @@ async def test_agent_supervisor_and_judge_work_a_real_call_in_the_browser(
         await seat_card.get_by_role("button", name="暂停").click()
         await expect(seat_card).to_contain_text("示忙·会议")
         await expect(agent.locator("#status")).to_have_text("示忙（会议）")
-        await save_screenshot(supervisor, "wallboard")
         assert hotline.seats.get("high-01").status.value == "paused"  # type: ignore[union-attr]
+
+        # The supervisor listens from their own softphone: it rings, answers, and is bridged
+        # with Asterisk's snoop on the agent's channel.
+        supervisor_phone = await start_seat(
+            running.asterisk,
+            tmp_path / "supervisor",
+            "haidian-01",
+            address="127.0.0.12",
+            stay_ms=60_000,
+            media_port=42400,
+        )
+        await seat_registered(running, supervisor_phone, "haidian-01")
+        await seat_card.get_by_role("button", name="监听").click()
+        await expect(seat_card.locator(".supervised")).to_have_text("监听中")
+        [session] = await eventually(lambda: hotline.supervision.sessions(), 10)  # type: ignore[union-attr]
+        await eventually(lambda: hotline.supervision.sessions()[0].state.value == "connected", 10)  # type: ignore[union-attr]
+        bridge = await hotline.ari.get_bridge(session.bridge)  # type: ignore[union-attr]
+        assert sorted(bridge.channels) == sorted([session.snoop_channel, session.phone_channel])
+        await save_screenshot(supervisor, "wallboard")
+        await seat_card.get_by_role("button", name="结束监听").click()
+        await expect(seat_card.locator(".supervised")).to_have_count(0)
         caller.process.terminate()
         await caller.process.wait()
     finally:
         await stop(phones)
+        if supervisor_phone is not None:
+            await stop(supervisor_phone)
+            await unregister_seat(running.asterisk, tmp_path, "haidian-01")
         if seat.process.returncode is None:
             seat.process.terminate()
             await seat.process.wait()

@@ -149,3 +149,10 @@ def test_the_agents_view_masks_the_number_and_shows_the_path_and_case() -> None:
     assert unmasked["call"]["caller"] == "13912345678"
     idle = agent_view(seat("high-01", "high"), None, now=T0, mask=True, long_call_s=900)
     assert idle["call"] is None and idle["seat"]["state"] == "idle"
+
+
+def test_a_supervised_seat_shows_who_is_on_its_call_and_how() -> None:
+    document = board(supervised={"high-01": ("supervise-1", "whisper")})
+    seats = {seat["id"]: seat for seat in document["seats"]}  # type: ignore[attr-defined]
+    assert seats["high-01"]["supervision"] == {"id": "supervise-1", "mode": "whisper"}
+    assert seats["chaoyang-01"]["supervision"] is None

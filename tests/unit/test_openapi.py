@@ -178,7 +178,7 @@ async def served_routes(monkeypatch: pytest.MonkeyPatch) -> dict[Operation, str]
         raise _Built(app)
 
     monkeypatch.setattr(web, "AppRunner", built)
-    server = StatusServer(cast("Hotline", SimpleNamespace(feed=None)), "api-token")
+    server = StatusServer(cast("Hotline", SimpleNamespace(feed=None, seats=None)), "api-token")
     with pytest.raises(_Built) as stopped:
         await server.start("127.0.0.1:0")
     knowledge = web.Application()

@@ -131,6 +131,7 @@ class Call:
     contact_id: int | None = None  # the urgent contact under way or done in this call
     contact_channel_id: str | None = None  # the judge's leg, once put through
     agent_stays: bool = True  # the seat stays on the line when the judge is put through
+    held: bool = False  # the agent put the caller on hold: out of the bridge, hearing music
 
     def channels(self) -> list[str]:
         return [c for c in (self.caller_channel_id, self.seat_channel_id) if c]
@@ -232,6 +233,16 @@ class Resynced:
     """Events may have been lost while the events connection was down."""
 
 
+@dataclass(frozen=True)
+class HoldAsked:
+    """The agent puts the caller on hold (music) to look something up or consult."""
+
+
+@dataclass(frozen=True)
+class ResumeAsked:
+    """The agent takes the caller off hold."""
+
+
 CallEvent = (
     CallerEntered
     | PlaybackDone
@@ -250,6 +261,8 @@ CallEvent = (
     | ContactUnreached
     | ContactLeft
     | Resynced
+    | HoldAsked
+    | ResumeAsked
 )
 
 
@@ -351,6 +364,12 @@ class AddToBridge:
 
 
 @dataclass(frozen=True)
+class RemoveFromBridge:
+    bridge_id: str
+    channel_id: str
+
+
+@dataclass(frozen=True)
 class StartUrgentContact:
     """From the IVR: a verified litigant asks for the judge of their case."""
 
@@ -427,6 +446,7 @@ CallCommand = (
     | ReleaseSeat
     | BridgeAndRecord
     | AddToBridge
+    | RemoveFromBridge
     | StartUrgentContact
     | EndContact
     | LookUpCase

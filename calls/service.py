@@ -279,6 +279,10 @@ class CallService:
         """What the urgent contact reports about its call, handled in the call's own order."""
         self._post(call_id, event)
 
+    def hold(self, call_id: str, *, held: bool) -> None:
+        """The agent puts the caller on hold or takes them off it (in the call's own order)."""
+        self._post(call_id, m.HoldAsked() if held else m.ResumeAsked())
+
     async def seat_assigned(self, call_id: str, seat_id: str) -> None:
         if call_id in self._calls:
             self._post(call_id, m.SeatAssigned(seat_id))
@@ -417,6 +421,8 @@ class CallService:
                     await self._bridge_and_record(call, bridge_id, channel_ids, recording_name)
                 case m.AddToBridge(bridge_id, channel_id):
                     await self._ari.add_channels(bridge_id, [channel_id])
+                case m.RemoveFromBridge(bridge_id, channel_id):
+                    await self._ari.remove_channel(bridge_id, channel_id)
                 case m.StartUrgentContact(court_id, case_number):
                     self._spawn(
                         self.contacts.start_from_ivr(call, court_id, case_number), "urgent contact"

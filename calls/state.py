@@ -39,6 +39,7 @@ from calls.model import (
     EnsureRecording,
     FileMessageWorkOrder,
     HangUp,
+    HoldAsked,
     KeepPlaceForCallback,
     MessageRecorded,
     Party,
@@ -47,6 +48,8 @@ from calls.model import (
     QueuePolicy,
     RecordMessage,
     ReleaseSeat,
+    RemoveFromBridge,
+    ResumeAsked,
     Resynced,
     SeatAnswered,
     SeatAssigned,
@@ -184,6 +187,23 @@ def decide(
             if call.seat_channel_id is not None:
                 return replace(call, contact_channel_id=None), []
             return _end_connected(call, Party.CONTACT, now)
+        case HoldAsked():
+            if (
+                call.state is not CallState.CONNECTED
+                or call.held
+                or call.bridge_id is None
+                or call.seat_channel_id is None
+                or call.contact_channel_id is not None
+            ):
+                return None
+            return replace(call, held=True), [
+                RemoveFromBridge(call.bridge_id, call.caller_channel_id),
+                StartHoldMusic(),
+            ]
+        case ResumeAsked():
+            if call.state is not CallState.CONNECTED or not call.held:
+                return None
+            return replace(call, held=False), _off_hold(call)
         case Resynced():
             if call.state is CallState.CONNECTED and call.bridge_id is not None:
                 return call, [EnsureRecording(call.bridge_id, call.id)]
@@ -195,6 +215,12 @@ def decide(
             )
         case _:
             assert_never(event)
+
+
+def _off_hold(call: Call) -> list[CallCommand]:
+    """The caller back in the call's bridge, the music stopped."""
+    assert call.bridge_id is not None
+    return [StopHoldMusic(), AddToBridge(call.bridge_id, call.caller_channel_id)]
 
 
 def _play(call: Call, prompts: tuple[ivr.PromptItem, ...]) -> tuple[Call, PlayPrompts]:
@@ -618,7 +644,8 @@ def _contact_started(call: Call, contact_id: int, hold_prompt: str, agent_stays:
     ):
         # Not a moment to put the caller on hold (or a contact already ran): call it off.
         return call, [EndContact(contact_id)]
-    commands: list[CallCommand] = []
+    commands: list[CallCommand] = _off_hold(call) if call.held else []
+    call = replace(call, held=False)
     if call.state is CallState.IVR:
         commands.append(CancelTimer(IVR_INPUT_TIMER))
         if call.playback_id is not None:
@@ -696,12 +723,14 @@ def _caller_left_contact(call: Call, now: datetime) -> Decision:
 def _start_survey(call: Call, survey: SurveySection) -> Decision:
     """The seat hung up first: let the seat go and ask the caller, still on the line."""
     assert call.seat_id is not None and call.bridge_id is not None and call.queue is not None
+    held: list[CallCommand] = [StopHoldMusic()] if call.held else []
     commands: list[CallCommand] = [
+        *held,
         StopRecording(call.id),
         DestroyBridge(call.bridge_id),
         ReleaseSeat(call.seat_id, OfferOutcome.ANSWERED, call.offer_attempt, call.queue.wrap_up_s),
     ]
-    call, play = _play(replace(call, state=CallState.SURVEY), (survey.prompt,))
+    call, play = _play(replace(call, state=CallState.SURVEY, held=False), (survey.prompt,))
     return call, [*commands, play]
 
 
@@ -733,5 +762,6 @@ def _end(call: Call, reason: EndReason, by: Party, now: datetime) -> Decision:
         ended_by=by,
         playback_id=None,
         on_hold_music=False,
+        held=False,
     )
     return call, commands

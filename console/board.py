@@ -96,6 +96,7 @@ def call_view(call: Call, *, mask: bool) -> dict[str, Any]:
         "queued_at": call.queued_at.isoformat() if call.queued_at else None,
         "connected_at": call.connected_at.isoformat() if call.connected_at else None,
         "contact_id": call.contact_id,
+        "held": call.held,
     }
 
 

@@ -13,6 +13,7 @@ import asyncpg
 import yaml
 from aiohttp import web
 
+from calls.model import CallState
 from console.board import (
     PlatformInfo,
     QueueInfo,
@@ -95,6 +96,8 @@ class ConsoleApi:
         app.router.add_get("/api/live/seats/{seat_id}", self._live_seat)
         app.router.add_get("/api/calls/{call_id}/screen-pop", self._screen_pop)
         app.router.add_post("/api/calls/{call_id}/work-order", self._call_work_order)
+        app.router.add_post("/api/calls/{call_id}/hold", self._hold)
+        app.router.add_post("/api/calls/{call_id}/resume", self._hold)
         app.router.add_get("/api/openapi.json", self._openapi)
 
     # ---- pages -------------------------------------------------------------------------------
@@ -432,6 +435,28 @@ class ConsoleApi:
                 "work_orders": orders,
             }
         )
+
+    async def _hold(self, request: web.Request) -> web.Response:
+        """The agent on the call puts the caller on hold (music) or takes them off it; the
+        seat's live stream shows the result."""
+        found = await self._call_for(request, Permission.CALL_ACT)
+        if isinstance(found, web.Response):
+            return found
+        principal, call = found
+        user = principal.user
+        seat = self._hotline.seats.get(call.seat_id) if call.seat_id else None
+        if user is not None and (
+            seat is None or not may_use_seat(user, seat.seat_id, seat.platform_id)
+        ):
+            return error(403, "not-your-call", "only the agent on the call holds it")
+        holding = request.path.endswith("/hold")
+        if call.state is not CallState.CONNECTED or call.held == holding:
+            state = "on hold" if call.held else "not on hold"
+            return error(409, "call-not-holdable", f"the call is {call.state.value}, {state}")
+        calls = self._hotline.calls
+        assert calls is not None
+        calls.hold(call.id, held=holding)
+        return web.json_response({"call_id": call.id, "held": holding}, status=202)
 
     async def _call_work_order(self, request: web.Request) -> web.Response:
         """A work order for the caller on this call: the number comes from the call itself."""

@@ -395,7 +395,7 @@ class Hotline:
         )
         self.knowledge = KnowledgeService(KnowledgeStore(pool), self._clock)
         self.supervision = supervision = SupervisionService(
-            ari, self.seats, calls.call, config.hotline.numbers[0]
+            ari, self.seats, calls.call, config.hotline.numbers[0], self._clock
         )
         stack.push_async_callback(supervision.close)
         self.feed = feed = LiveFeed()

@@ -7,12 +7,13 @@ import asyncio
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol, assert_never
 
 import structlog
 
 from agents.board import SeatBoard
-from agents.model import SeatState
+from agents.model import OfferOutcome, SeatState
 from ari import events as ari_events
 from ari.client import AriClient
 from ari.errors import AriError
@@ -64,6 +65,9 @@ class LiveCall(Protocol):
 class _Runtime:
     session: Session
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # The supervisor's softphone was free to take calls: held for the session so the switch
+    # does not offer it a caller meanwhile, given back at the end.
+    phone_reserved: bool = False
 
 
 class SupervisionService:
@@ -73,8 +77,10 @@ class SupervisionService:
         seats: SeatBoard,
         live_call: Callable[[str], LiveCall | None],
         caller_id: str,
+        clock: Callable[[], datetime],
     ) -> None:
         self._ari = ari
+        self._clock = clock
         self._seats = seats
         self._live_call = live_call
         self._caller_id = caller_id
@@ -120,6 +126,7 @@ class SupervisionService:
             call_bridge=call.bridge_id,
         )
         runtime = _Runtime(session)
+        runtime.phone_reserved = self._seats.try_reserve(phone_seat, session.id, self._clock())
         self._runtimes[session.id] = runtime
         log.info(
             "supervision started",
@@ -216,6 +223,10 @@ class SupervisionService:
                 break
         if runtime.session.state is State.ENDED:
             self._runtimes.pop(before.id, None)
+            if runtime.phone_reserved:
+                self._seats.release(
+                    before.phone_seat, before.id, OfferOutcome.ANSWERED, 0, self._clock()
+                )
         self.changed()
 
     async def _tidy_up(self, runtime: _Runtime) -> None:

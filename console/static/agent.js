@@ -58,6 +58,9 @@
     if (call && call.id !== popFor) loadPop(call);
     if (!call && seat.state === "idle" && popFor) clearPop();
     $("do-urgent").disabled = !(call && call.connected_at);
+    $("do-hold").disabled = !(call && call.state === "connected");
+    $("do-hold").textContent = call && call.held ? "恢复通话" : "保持";
+    $("held").hidden = !(call && call.held);
     $("do-order").disabled = !(call && call.connected_at);
     if (live.contact) showContact(live.contact);
     tick();
@@ -150,6 +153,16 @@
     $("urgent-outcome").textContent = contact.outcome === "bridged" ? "已接通，法官已加入通话。"
       : contact.outcome === "unreached" ? "均未接通，已自动生成紧急工单并短信通知。" : "";
   }
+
+  $("do-hold").addEventListener("click", async () => {
+    if (!live || !live.call) return;
+    const action = live.call.held ? "resume" : "hold";
+    try {
+      await H.call("POST", "/api/calls/" + encodeURIComponent(live.call.id) + "/" + action, {});
+    } catch (problem) {
+      $("seat-error").textContent = problem.message;
+    }
+  });
 
   $("do-urgent").addEventListener("click", async () => {
     $("urgent-error").textContent = "";

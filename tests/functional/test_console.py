@@ -632,3 +632,22 @@ async def test_hq_pulls_a_branch_seat_into_hq_queues_and_gives_it_back(
         " WHERE action = 'seat-status-changed' ORDER BY id"
     )
     assert [row["platform"] for row in audited] == ["high", "chaoyang"]
+
+
+async def test_only_the_agent_on_a_connected_call_puts_it_on_hold(
+    stack: Stack, people: dict[str, Browser]
+) -> None:
+    call_id, _seat_channel, bridge = await connect_call(stack)
+    zhang, zhao = people["zhang"], people["zhao"]
+    await zhang.sign_in("zhang")
+    await zhao.sign_in("zhao")
+    status, body = await zhao.send("POST", f"/api/calls/{call_id}/hold", {})
+    assert (status, body["error"]) == (403, "not-your-call"), "a supervisor listens, not holds"
+    status, body = await zhang.send("POST", f"/api/calls/{call_id}/resume", {})
+    assert (status, body["error"]) == (409, "call-not-holdable")
+    status, body = await zhang.send("POST", f"/api/calls/{call_id}/hold", {})
+    assert (status, body) == (202, {"call_id": call_id, "held": True})
+    await eventually(lambda: stack.requests("POST", f"/bridges/{bridge}/removeChannel"))
+    assert stack.hotline.calls.call(call_id).held  # type: ignore[union-attr]
+    status, body = await zhang.send("POST", f"/api/calls/{call_id}/hold", {})
+    assert (status, body["error"]) == (409, "call-not-holdable"), "already on hold"

@@ -13,7 +13,7 @@ from console.model import Role
 from knowledge.importer import import_knowledge
 from tests.browser import DESKTOP, PHONE, new_page
 from tests.conftest import REPO
-from tests.functional.call_harness import Stack, connect_call
+from tests.functional.call_harness import CALLER, Stack, connect_call
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Page
@@ -63,7 +63,7 @@ async def test_an_agent_signs_in_pauses_and_sees_the_call_pop_while_the_board_fo
     await branch_card.get_by_role("button", name="归还本院").click()
     await expect(branch_card).not_to_contain_text("借调至总平台")
 
-    call_id, _channel, _bridge = await connect_call(stack)
+    call_id, _channel, bridge = await connect_call(stack)
     await expect(agent.locator("#caller")).to_have_text("139****5678")
     await expect(agent.locator("#ivr-path li").first).to_have_text(
         stack.hotline.holder.current.ivr.start
@@ -71,6 +71,20 @@ async def test_an_agent_signs_in_pauses_and_sees_the_call_pop_while_the_board_fo
     await expect(agent.locator("#orders")).to_contain_text("无")
     await expect(card.locator(".seat-state")).to_have_text("通话中")
     await expect(agent.locator("#do-order")).to_be_enabled()
+    # Hold: the caller leaves the bridge for music, and comes back.
+    await agent.click("#do-hold")
+    await expect(agent.locator("#held")).to_be_visible()
+    assert stack.requests("POST", f"/bridges/{bridge}/removeChannel")
+    assert stack.requests("POST", f"/channels/{CALLER}/moh")
+    await agent.click("#do-hold")
+    await expect(agent.locator("#held")).to_be_hidden()
+    rejoined = [
+        r
+        for r in stack.requests("POST", f"/bridges/{bridge}/addChannel")
+        if r.params["channel"] == CALLER
+    ]
+    assert rejoined and stack.requests("DELETE", f"/channels/{CALLER}/moh")
+
     # The agent sees only their own platform's seats to choose from.
     options = await agent.locator("#seat option").all_inner_texts()
     assert options == ["high-01"]

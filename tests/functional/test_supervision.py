@@ -60,6 +60,8 @@ async def test_a_supervisor_whispers_to_the_agent_until_the_call_ends(
         call_id,
     )
     sid = session["id"]
+    phone_seat = stack.hotline.seats.get(PHONE)
+    assert phone_seat is not None and phone_seat.state == "reserved", "no caller offered to it"
     [snoop] = stack.requests("POST", f"/channels/{seat_channel}/snoop/{sid}-snoop")
     assert (snoop.params["spy"], snoop.params["whisper"]) == ("both", "out")
     assert snoop.params["appArgs"] == f"supervise,{sid},snoop"
@@ -80,6 +82,7 @@ async def test_a_supervisor_whispers_to_the_agent_until_the_call_ends(
     await eventually(lambda: stack.requests("DELETE", f"/channels/{sid}-phone"))
     await eventually(lambda: stack.requests("DELETE", f"/bridges/{sid}-bridge"))
     assert (await zhao.send("GET", "/api/supervisions"))[1] == []
+    assert phone_seat.state == "idle", "the softphone takes calls again"
     assert ("zhao", "call-supervised", "high-01") in await audit_actions(stack)
 
 

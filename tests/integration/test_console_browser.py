@@ -9,6 +9,7 @@ on a phone-sized screen.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -117,6 +118,27 @@ async def test_agent_supervisor_and_judge_work_a_real_call_in_the_browser(
         await agent.click("#do-order")
         await expect(agent.locator("#order-result")).to_contain_text("已派至 张明")
         await save_screenshot(agent, "agent-console")
+
+        # Hold: on the real switch the caller leaves the call's bridge (music), then returns.
+        live = hotline.calls.call(hotline.seats.get("high-01").call_id or "")  # type: ignore[union-attr]
+        assert live is not None and live.bridge_id is not None
+        await agent.click("#do-hold")
+        await expect(agent.locator("#held")).to_be_visible()
+        ari = hotline.ari
+        assert ari is not None
+
+        async def caller_in_bridge(expected: bool) -> None:
+            async with asyncio.timeout(5):
+                while True:
+                    channels = (await ari.get_bridge(live.bridge_id or "")).channels
+                    if (live.caller_channel_id in channels) is expected:
+                        return
+                    await asyncio.sleep(0.1)
+
+        await caller_in_bridge(False)
+        await agent.click("#do-hold")
+        await expect(agent.locator("#held")).to_be_hidden()
+        await caller_in_bridge(True)
 
         # The supervisor pauses the seat from the board; both screens follow.
         await supervisor.select_option("#pause-reason", "meeting")

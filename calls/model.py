@@ -132,6 +132,12 @@ class Call:
     contact_channel_id: str | None = None  # the judge's leg, once put through
     agent_stays: bool = True  # the seat stays on the line when the judge is put through
     held: bool = False  # the agent put the caller on hold: out of the bridge, hearing music
+    leg: int = 1  # each transfer to another queue starts a new leg, with its own recording
+
+    @property
+    def recording_name(self) -> str:
+        """The current leg's bridge recording: the call id, then `<call id>-2`, `-3`…"""
+        return self.id if self.leg == 1 else f"{self.id}-{self.leg}"
 
     def channels(self) -> list[str]:
         return [c for c in (self.caller_channel_id, self.seat_channel_id) if c]
@@ -243,6 +249,13 @@ class ResumeAsked:
     """The agent takes the caller off hold."""
 
 
+@dataclass(frozen=True)
+class TransferAsked:
+    """The agent hands the caller to another queue (blind): the seat is let go at once."""
+
+    queue_id: str
+
+
 CallEvent = (
     CallerEntered
     | PlaybackDone
@@ -263,6 +276,7 @@ CallEvent = (
     | Resynced
     | HoldAsked
     | ResumeAsked
+    | TransferAsked
 )
 
 

@@ -283,6 +283,10 @@ class CallService:
         """The agent puts the caller on hold or takes them off it (in the call's own order)."""
         self._post(call_id, m.HoldAsked() if held else m.ResumeAsked())
 
+    def transfer(self, call_id: str, queue_id: str) -> None:
+        """The agent hands the caller to another queue (blind; in the call's own order)."""
+        self._post(call_id, m.TransferAsked(queue_id))
+
     async def seat_assigned(self, call_id: str, seat_id: str) -> None:
         if call_id in self._calls:
             self._post(call_id, m.SeatAssigned(seat_id))

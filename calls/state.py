@@ -63,6 +63,7 @@ from calls.model import (
     StopPlayback,
     StopRecording,
     TimerFired,
+    TransferAsked,
     bridge_id_for,
     message_name_for,
 )
@@ -204,9 +205,22 @@ def decide(
             if call.state is not CallState.CONNECTED or not call.held:
                 return None
             return replace(call, held=False), _off_hold(call)
+        case TransferAsked(queue_id):
+            if (
+                call.state is not CallState.CONNECTED
+                or call.contact_channel_id is not None
+                or call.seat_id is None
+                or call.seat_channel_id is None
+            ):
+                return None
+            try:
+                queue = queues(queue_id)
+            except KeyError:
+                return None
+            return _transfer(call, queue, now)
         case Resynced():
             if call.state is CallState.CONNECTED and call.bridge_id is not None:
-                return call, [EnsureRecording(call.bridge_id, call.id)]
+                return call, [EnsureRecording(call.bridge_id, call.recording_name)]
             # A PlaybackFinished may have been lost: act as if the current prompt ended.
             if call.playback_id is None:
                 return None
@@ -215,6 +229,45 @@ def decide(
             )
         case _:
             assert_never(event)
+
+
+def _transfer(call: Call, queue: QueuePolicy, now: datetime) -> Decision:
+    """A blind transfer: this leg ends (recording, seat, bridge), the caller waits in the new
+    queue with their first place in line, never offered back to the seat that passed them on."""
+    assert call.bridge_id is not None and call.seat_id is not None
+    assert call.seat_channel_id is not None
+    commands: list[CallCommand] = [
+        *([StopHoldMusic()] if call.held else []),
+        StopRecording(call.recording_name),
+        HangUp(call.seat_channel_id),
+        DestroyBridge(call.bridge_id),
+        *_release_answering_seat(call),
+    ]
+    queued_at = call.queued_at or now
+    passed_on_by = call.seat_id
+    call = replace(
+        call,
+        state=CallState.QUEUED,
+        queue=queue,
+        queued_at=queued_at,
+        seat_id=None,
+        seat_channel_id=None,
+        bridge_id=None,
+        held=False,
+        on_hold_music=False,
+        max_wait_offered=False,
+        leg=call.leg + 1,
+        tried_seats=frozenset({passed_on_by}),
+    )
+    call, play = _play(call, (queue.hold_prompt,))
+    commands += [
+        play,
+        Enqueue(queue.queue_id, queued_at, frozenset({passed_on_by})),
+        StartTimer(MAX_WAIT_TIMER, queue.max_wait_s),
+    ]
+    if queue.announce_every_s:
+        commands.append(StartTimer(ANNOUNCE_TIMER, queue.announce_every_s))
+    return call, commands
 
 
 def _off_hold(call: Call) -> list[CallCommand]:
@@ -473,7 +526,7 @@ def _farewell_bridge(call: Call) -> list[CallCommand]:
     """An unreached urgent contact says goodbye in the call's bridge: it goes with the call."""
     if call.pending_end is not EndReason.URGENT_UNREACHED or call.bridge_id is None:
         return []
-    return [StopRecording(call.id), DestroyBridge(call.bridge_id)]
+    return [StopRecording(call.recording_name), DestroyBridge(call.bridge_id)]
 
 
 def _seat_assigned(call: Call, seat_id: str, now: datetime) -> Decision:
@@ -512,15 +565,22 @@ def _seat_answered(call: Call, channel_id: str, now: datetime) -> Decision | Non
     seat_id = call.seat_id
     assert seat_id is not None
     bridge_id = bridge_id_for(call.id)
+    # A transferred caller keeps the moment they were first put through (the call's figures).
     call = replace(
-        call, state=CallState.CONNECTED, bridge_id=bridge_id, connected_at=now, on_hold_music=False
+        call,
+        state=CallState.CONNECTED,
+        bridge_id=bridge_id,
+        connected_at=call.connected_at or now,
+        on_hold_music=False,
     )
     return call, [
         CancelTimer(OFFER_TIMER),
         *_waiting_timers(call),
         StopHoldMusic(),
         SeatTalking(seat_id),
-        BridgeAndRecord(bridge_id, (call.caller_channel_id, channel_id), recording_name=call.id),
+        BridgeAndRecord(
+            bridge_id, (call.caller_channel_id, channel_id), recording_name=call.recording_name
+        ),
     ]
 
 
@@ -616,7 +676,7 @@ def _end_connected(call: Call, by: Party, now: datetime) -> Decision:
     commands: list[CallCommand] = [
         # Stopped while the bridge still exists: Asterisk sends RecordingFinished only to apps
         # still subscribed to the bridge, and destroying it first can lose that event.
-        StopRecording(call.id),
+        StopRecording(call.recording_name),
         *(HangUp(channel) for channel in others),
         DestroyBridge(call.bridge_id),
         *_release_answering_seat(call),
@@ -652,7 +712,7 @@ def _contact_started(call: Call, contact_id: int, hold_prompt: str, agent_stays:
             commands.append(StopPlayback(call.playback_id))
         bridge_id = bridge_id_for(call.id)
         # The caller alone in a recorded bridge: the whole chain is on the recording.
-        commands.append(BridgeAndRecord(bridge_id, (call.caller_channel_id,), call.id))
+        commands.append(BridgeAndRecord(bridge_id, (call.caller_channel_id,), call.recording_name))
         call = replace(call, bridge_id=bridge_id, playback_id=None)
     assert call.bridge_id is not None
     call = replace(
@@ -712,7 +772,7 @@ def _contact_unreached(call: Call, prompt: str) -> Decision | None:
 
 def _caller_left_contact(call: Call, now: datetime) -> Decision:
     assert call.contact_id is not None and call.bridge_id is not None
-    commands: list[CallCommand] = [EndContact(call.contact_id), StopRecording(call.id)]
+    commands: list[CallCommand] = [EndContact(call.contact_id), StopRecording(call.recording_name)]
     if call.seat_channel_id is not None:
         commands.append(HangUp(call.seat_channel_id))
     commands += [DestroyBridge(call.bridge_id), *_release_answering_seat(call)]
@@ -726,7 +786,7 @@ def _start_survey(call: Call, survey: SurveySection) -> Decision:
     held: list[CallCommand] = [StopHoldMusic()] if call.held else []
     commands: list[CallCommand] = [
         *held,
-        StopRecording(call.id),
+        StopRecording(call.recording_name),
         DestroyBridge(call.bridge_id),
         ReleaseSeat(call.seat_id, OfferOutcome.ANSWERED, call.offer_attempt, call.queue.wrap_up_s),
     ]

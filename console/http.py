@@ -98,6 +98,7 @@ class ConsoleApi:
         app.router.add_post("/api/calls/{call_id}/work-order", self._call_work_order)
         app.router.add_post("/api/calls/{call_id}/hold", self._hold)
         app.router.add_post("/api/calls/{call_id}/resume", self._hold)
+        app.router.add_post("/api/calls/{call_id}/transfer", self._transfer)
         app.router.add_get("/api/openapi.json", self._openapi)
 
     # ---- pages -------------------------------------------------------------------------------
@@ -436,9 +437,8 @@ class ConsoleApi:
             }
         )
 
-    async def _hold(self, request: web.Request) -> web.Response:
-        """The agent on the call puts the caller on hold (music) or takes them off it; the
-        seat's live stream shows the result."""
+    async def _own_connected_call(self, request: web.Request) -> Any:
+        """The connected call this agent is on (or the token's), or the refusal."""
         found = await self._call_for(request, Permission.CALL_ACT)
         if isinstance(found, web.Response):
             return found
@@ -448,7 +448,15 @@ class ConsoleApi:
         if user is not None and (
             seat is None or not may_use_seat(user, seat.seat_id, seat.platform_id)
         ):
-            return error(403, "not-your-call", "only the agent on the call holds it")
+            return error(403, "not-your-call", "only the agent on the call does this")
+        return call
+
+    async def _hold(self, request: web.Request) -> web.Response:
+        """The agent on the call puts the caller on hold (music) or takes them off it; the
+        seat's live stream shows the result."""
+        call = await self._own_connected_call(request)
+        if isinstance(call, web.Response):
+            return call
         holding = request.path.endswith("/hold")
         if call.state is not CallState.CONNECTED or call.held == holding:
             state = "on hold" if call.held else "not on hold"
@@ -457,6 +465,26 @@ class ConsoleApi:
         assert calls is not None
         calls.hold(call.id, held=holding)
         return web.json_response({"call_id": call.id, "held": holding}, status=202)
+
+    async def _transfer(self, request: web.Request) -> web.Response:
+        """A blind transfer to another queue: the agent is let go at once, the caller waits
+        there with their first place in line (`{"queue": "complaint"}`)."""
+        call = await self._own_connected_call(request)
+        if isinstance(call, web.Response):
+            return call
+        body = await json_object(request)
+        if isinstance(body, web.Response):
+            return body
+        queue_id = body.get("queue")
+        queues = {queue.id for queue in self._hotline.holder.current.queues}
+        if not isinstance(queue_id, str) or queue_id not in queues:
+            return error(422, "bad-field", f"queue: one of {', '.join(sorted(queues))}")
+        if call.state is not CallState.CONNECTED or call.contact_channel_id is not None:
+            return error(409, "call-not-transferable", f"the call is {call.state.value}")
+        calls = self._hotline.calls
+        assert calls is not None
+        calls.transfer(call.id, queue_id)
+        return web.json_response({"call_id": call.id, "queue": queue_id}, status=202)
 
     async def _call_work_order(self, request: web.Request) -> web.Response:
         """A work order for the caller on this call: the number comes from the call itself."""

@@ -12,6 +12,9 @@
   for (const reason of me.pause_reasons) {
     $("pause-reason").append(H.el("option", { value: reason }, H.label(H.REASONS, reason)));
   }
+  for (const queue of me.queues) {
+    $("transfer-queue").append(H.el("option", { value: queue.id }, queue.name));
+  }
   for (const category of me.categories) {
     $("order-category").append(H.el("option", { value: category.id }, category.label));
   }
@@ -59,6 +62,7 @@
     if (!call && seat.state === "idle" && popFor) clearPop();
     $("do-urgent").disabled = !(call && call.connected_at);
     $("do-hold").disabled = !(call && call.state === "connected");
+    $("do-transfer").disabled = !(call && call.state === "connected");
     $("do-hold").textContent = call && call.held ? "恢复通话" : "保持";
     $("held").hidden = !(call && call.held);
     $("do-order").disabled = !(call && call.connected_at);
@@ -159,6 +163,18 @@
     const action = live.call.held ? "resume" : "hold";
     try {
       await H.call("POST", "/api/calls/" + encodeURIComponent(live.call.id) + "/" + action, {});
+    } catch (problem) {
+      $("seat-error").textContent = problem.message;
+    }
+  });
+
+  $("do-transfer").addEventListener("click", async () => {
+    if (!live || !live.call) return;
+    try {
+      await H.call("POST", "/api/calls/" + encodeURIComponent(live.call.id) + "/transfer", {
+        queue: $("transfer-queue").value,
+      });
+      $("seat-error").textContent = "";
     } catch (problem) {
       $("seat-error").textContent = problem.message;
     }

@@ -651,3 +651,39 @@ async def test_only_the_agent_on_a_connected_call_puts_it_on_hold(
     assert stack.hotline.calls.call(call_id).held  # type: ignore[union-attr]
     status, body = await zhang.send("POST", f"/api/calls/{call_id}/hold", {})
     assert (status, body["error"]) == (409, "call-not-holdable"), "already on hold"
+
+
+async def test_an_agent_transfers_the_caller_to_another_queue_and_the_next_seat_takes_over(
+    stack: Stack, people: dict[str, Browser]
+) -> None:
+    call_id, seat_channel, bridge = await connect_call(stack)
+    zhang = people["zhang"]
+    await zhang.sign_in("zhang")
+    status, body = await zhang.send("POST", f"/api/calls/{call_id}/transfer", {"queue": "nope"})
+    assert (status, body["error"]) == (422, "bad-field") and "complaint" in body["message"]
+    stack.hotline.seats.set_registered("chaoyang-01", True)  # the complaint queue's seat
+    status, body = await zhang.send(
+        "POST", f"/api/calls/{call_id}/transfer", {"queue": "complaint"}
+    )
+    assert (status, body) == (202, {"call_id": call_id, "queue": "complaint"})
+
+    # This leg ends: the agent's channel and the bridge go, the seat is free for the next call.
+    await eventually(lambda: stack.requests("DELETE", f"/channels/{seat_channel}"))
+    await eventually(lambda: stack.requests("DELETE", f"/bridges/{bridge}"))
+    offer = await eventually(
+        lambda: [o for o in stack.originations() if o["channelId"] == f"{call_id}-seat2"]
+    )
+    assert offer[0]["endpoint"] == "PJSIP/chaoyang-01"
+    await stack.seat_answers(f"{call_id}-seat2", call_id)
+    records = await eventually(
+        lambda: [
+            r
+            for r in stack.fake.requests
+            if r.method == "POST"
+            and r.path.endswith("/record")
+            and r.params.get("name") == f"{call_id}-2"
+        ]
+    )
+    assert records, "the second leg has its own recording"
+    [row] = await stack.fetch("SELECT queue_id, seat_id FROM calls WHERE id = $1", call_id)
+    assert (row["queue_id"], row["seat_id"]) == ("complaint", "chaoyang-01")

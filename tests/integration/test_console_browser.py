@@ -86,7 +86,7 @@ async def test_agent_supervisor_and_judge_work_a_real_call_in_the_browser(
         running.asterisk, tmp_path / "seat", "high-01", address="127.0.0.11", stay_ms=90_000
     )
     phones = await contact_phones(tmp_path / "phones", answer=JUDGE_MOBILE, talk_ms=4000)
-    supervisor_phone = None
+    supervisor_phone = transfer_seat = None
     try:
         await seat_registered(running, seat, "high-01")
         await expect(agent.locator("#status")).to_have_text("示闲")
@@ -167,6 +167,33 @@ async def test_agent_supervisor_and_judge_work_a_real_call_in_the_browser(
         await save_screenshot(supervisor, "wallboard")
         await seat_card.get_by_role("button", name="结束监听").click()
         await expect(seat_card.locator(".supervised")).to_have_count(0)
+
+        # A blind transfer to the complaints queue: chaoyang-01's softphone takes over.
+        transfer_seat = await start_seat(
+            running.asterisk,
+            tmp_path / "complaints",
+            "chaoyang-01",
+            address="127.0.0.13",
+            stay_ms=60_000,
+            media_port=42800,
+        )
+        await seat_registered(running, transfer_seat, "chaoyang-01")
+        await agent.select_option("#transfer-queue", "complaint")
+        await agent.click("#do-transfer")
+        call_id = live.id
+        await eventually(
+            lambda: (
+                (call := hotline.calls.call(call_id)) is not None  # type: ignore[union-attr]
+                and call.state.value == "connected"
+                and call.seat_id == "chaoyang-01"
+            ),
+            20,
+        )
+        moved = hotline.calls.call(call_id)  # type: ignore[union-attr]
+        assert moved is not None and moved.bridge_id is not None
+        channels = (await ari.get_bridge(moved.bridge_id)).channels
+        assert sorted(channels) == sorted([moved.caller_channel_id, moved.seat_channel_id])
+        assert moved.recording_name == f"{call_id}-2"
         caller.process.terminate()
         await caller.process.wait()
     finally:
@@ -174,6 +201,9 @@ async def test_agent_supervisor_and_judge_work_a_real_call_in_the_browser(
         if supervisor_phone is not None:
             await stop(supervisor_phone)
             await unregister_seat(running.asterisk, tmp_path, "haidian-01")
+        if transfer_seat is not None:
+            await stop(transfer_seat)
+            await unregister_seat(running.asterisk, tmp_path, "chaoyang-01")
         if seat.process.returncode is None:
             seat.process.terminate()
             await seat.process.wait()

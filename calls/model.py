@@ -24,6 +24,10 @@ def message_name_for(call_id: str) -> str:
     return f"{call_id}-message"
 
 
+def consult_channel_id(call_id: str, number: int) -> str:
+    return f"{call_id}-consult{number}"
+
+
 def bridge_id_for(call_id: str) -> str:
     """Derived, not random: after a crash the bridge of a call is found from its row alone."""
     return f"{call_id}-bridge"
@@ -91,6 +95,35 @@ class QueuePolicy:
     abandoned_callback_after_s: int = 5
 
 
+class ConsultKind(enum.StrEnum):
+    """Whom the agent consults before handing the caller over (咨询转接)."""
+
+    QUEUE = "queue"  # a free seat of another queue, picked as the ACD would
+    JUDGE = "judge"  # the HQ consulting judge (咨询法官), rung through the carrier
+
+
+@dataclass(frozen=True)
+class ConsultTarget:
+    """Resolved by the service before the call sees it: a reserved seat or a directory number."""
+
+    kind: ConsultKind
+    target_id: str  # the queue id, or the judge's directory id
+    name: str  # shown to the agent
+    ring_s: int  # how long the target rings before the consultation is given up
+    seat_id: str | None = None  # QUEUE: the seat reserved for the consultation
+    number: str | None = field(default=None, repr=False)  # JUDGE: the number rung
+
+
+@dataclass(frozen=True)
+class Consult:
+    """A consultation under way: the caller is on hold while the agent talks to the target."""
+
+    target: ConsultTarget
+    channel_id: str
+    blind: bool = False  # the caller is put through the moment the target answers
+    answered: bool = False
+
+
 # Reasons a caller ends up on the callback list.
 CALLBACK_QUEUED = "queued"  # kept their place in line
 CALLBACK_ABANDONED = "abandoned"  # hung up after waiting a while
@@ -133,6 +166,8 @@ class Call:
     agent_stays: bool = True  # the seat stays on the line when the judge is put through
     held: bool = False  # the agent put the caller on hold: out of the bridge, hearing music
     leg: int = 1  # each transfer to another queue starts a new leg, with its own recording
+    consult: Consult | None = None
+    consults: int = 0  # consultations started in this call: each one's leg gets its own id
 
     @property
     def recording_name(self) -> str:
@@ -140,7 +175,8 @@ class Call:
         return self.id if self.leg == 1 else f"{self.id}-{self.leg}"
 
     def channels(self) -> list[str]:
-        return [c for c in (self.caller_channel_id, self.seat_channel_id) if c]
+        consulted = self.consult.channel_id if self.consult else None
+        return [c for c in (self.caller_channel_id, self.seat_channel_id, consulted) if c]
 
 
 # ---- events -------------------------------------------------------------------------------
@@ -256,6 +292,36 @@ class TransferAsked:
     queue_id: str
 
 
+@dataclass(frozen=True)
+class ConsultAsked:
+    """The agent consults a seat of another queue or the consulting judge before handing over."""
+
+    target: ConsultTarget
+    blind: bool = False
+
+
+@dataclass(frozen=True)
+class ConsultAnswered:
+    channel_id: str
+
+
+@dataclass(frozen=True)
+class ConsultLeft:
+    """The consulted leg went away: unanswered, refused, or hung up."""
+
+    channel_id: str
+
+
+@dataclass(frozen=True)
+class ConsultCompleteAsked:
+    """The agent hands the caller to the one they consulted and leaves."""
+
+
+@dataclass(frozen=True)
+class ConsultCancelAsked:
+    """The agent lets the consulted leg go and takes the caller back."""
+
+
 CallEvent = (
     CallerEntered
     | PlaybackDone
@@ -277,6 +343,11 @@ CallEvent = (
     | HoldAsked
     | ResumeAsked
     | TransferAsked
+    | ConsultAsked
+    | ConsultAnswered
+    | ConsultLeft
+    | ConsultCompleteAsked
+    | ConsultCancelAsked
 )
 
 
@@ -443,6 +514,19 @@ class DestroyBridge:
     bridge_id: str
 
 
+@dataclass(frozen=True)
+class DialConsult:
+    channel_id: str
+    target: ConsultTarget
+
+
+@dataclass(frozen=True)
+class ConsultSeatTalking:
+    """The consulted seat answered: it is busy with this call from now on."""
+
+    seat_id: str
+
+
 CallCommand = (
     Answer
     | PlayPrompts
@@ -471,4 +555,6 @@ CallCommand = (
     | StopRecording
     | HangUp
     | DestroyBridge
+    | DialConsult
+    | ConsultSeatTalking
 )

@@ -20,6 +20,7 @@ from calls import model as m
 from calls.recovery import CloseAsLost, Resume, plan_adoption
 from calls.state import decide
 from calls.store import CallStore, OpenCall
+from hotline.logs import mask_phone
 from ivr.model import CaseAnswered, CaseAnswerKind, PromptItem, Speech
 from ivr.state import IvrProgram
 from recordings.service import RecordingService
@@ -52,6 +53,7 @@ class CallSettings:
     # The platform (court) a dialled number belongs to; the HQ platform for the hotline numbers.
     home_platforms: dict[str, str] = field(default_factory=dict)
     hq_platform: str = ""
+    carrier: str | None = None  # the trunk with `outbound`: how a consulting judge is rung
 
     def queue(self, queue_id: str) -> m.QueuePolicy:
         return self.queues[queue_id]
@@ -208,6 +210,8 @@ class CallService:
             self._new_call(channel_id, caller_number, dialed)
         elif args[:1] == ["seat"] and len(args) > 1 and args[1] in self._calls:
             self._post(args[1], m.SeatAnswered(channel_id))
+        elif args[:1] == ["consult"] and len(args) > 1 and args[1] in self._calls:
+            self._post(args[1], m.ConsultAnswered(channel_id))
         else:
             # Only the dialplan and this controller put channels here; anything else is let go.
             log.warning("unexpected channel in the app; hanging up", channel=channel_id, args=args)
@@ -217,8 +221,13 @@ class CallService:
         call_id = self._owners.get(channel_id)
         if call_id is None:
             return
-        if self._calls[call_id].call.caller_channel_id == channel_id:
+        call = self._calls[call_id].call
+        if call.caller_channel_id == channel_id:
             self._post(call_id, m.CallerLeft())
+        elif call.consult is not None and call.consult.channel_id == channel_id:
+            self._post(call_id, m.ConsultLeft(channel_id))
+        elif call.contact_channel_id == channel_id:
+            self._post(call_id, m.ContactLeft(channel_id))  # a consulting judge handed the call
         else:
             self._post(call_id, m.SeatLeft(channel_id))
 
@@ -287,6 +296,20 @@ class CallService:
         """The agent hands the caller to another queue (blind; in the call's own order)."""
         self._post(call_id, m.TransferAsked(queue_id))
 
+    def consult(self, call_id: str, target: m.ConsultTarget, *, blind: bool = False) -> None:
+        """The agent consults `target` (a seat already reserved, or a judge's number) with the
+        caller on hold; with `blind`, the caller is put through as soon as it answers."""
+        if call_id in self._calls:
+            self._post(call_id, m.ConsultAsked(target, blind))
+        elif target.seat_id is not None:
+            self._release_seat(call_id, target.seat_id, OfferOutcome.CALLER_LEFT, 0)
+
+    def complete_consult(self, call_id: str) -> None:
+        self._post(call_id, m.ConsultCompleteAsked())
+
+    def cancel_consult(self, call_id: str) -> None:
+        self._post(call_id, m.ConsultCancelAsked())
+
     async def seat_assigned(self, call_id: str, seat_id: str) -> None:
         if call_id in self._calls:
             self._post(call_id, m.SeatAssigned(seat_id))
@@ -325,8 +348,9 @@ class CallService:
                     "recording settle",
                 )
             self._calls.pop(runtime.call.id, None)
-            for channel_id in runtime.call.channels():
-                self._owners.pop(channel_id, None)
+            # Every leg this call ever had: seats that did not answer, consultations, …
+            for channel_id in [c for c, owner in self._owners.items() if owner == runtime.call.id]:
+                del self._owners[channel_id]
 
     async def _step(self, runtime: CallRuntime, event: m.CallEvent) -> None:
         before = runtime.call
@@ -463,6 +487,10 @@ class CallService:
                     await self._hang_up(channel_id)
                 case m.DestroyBridge(bridge_id):
                     await ignore_gone(self._ari.destroy_bridge(bridge_id))
+                case m.DialConsult(channel_id, target):
+                    await self._dial_consult(runtime, channel_id, target)
+                case m.ConsultSeatTalking(seat_id):
+                    self._seats.mark(seat_id, call.id, SeatState.TALKING, now)
                 case _:
                     assert_never(command)
         except AriNotFound:
@@ -563,6 +591,47 @@ class CallService:
         except AriError as exc:
             log.warning("seat could not be dialled", seat=seat_id, error=str(exc))
             runtime.events.put_nowait(m.SeatUnavailable(channel_id, exc.code))
+
+    async def _dial_consult(
+        self, runtime: CallRuntime, channel_id: str, target: m.ConsultTarget
+    ) -> None:
+        call = runtime.call
+        settings = runtime.settings
+        self._owners[channel_id] = call.id
+        match target.kind:
+            case m.ConsultKind.QUEUE:
+                assert target.seat_id is not None
+                self._seats.mark(target.seat_id, call.id, SeatState.RINGING, self._clock())
+                endpoint: str | None = f"PJSIP/{target.seat_id}"
+                # The consulted agent sees who is waiting, as on any offer.
+                caller_id = f'"{settings.caller_id_name}" <{call.caller_number}>'
+            case m.ConsultKind.JUDGE:
+                number, carrier = target.number, settings.carrier
+                endpoint = f"PJSIP/{number}@{carrier}" if number and carrier else None
+                caller_id = f'"{settings.caller_id_name}" <{settings.caller_id_name}>'
+            case _:
+                assert_never(target.kind)
+        log.info(
+            "consulting before a transfer",
+            kind=target.kind.value,
+            target=target.target_id,
+            seat=target.seat_id,
+            number=mask_phone(target.number) if target.number else None,
+        )
+        try:
+            if endpoint is None:
+                raise AriError("no carrier with `outbound` to ring the judge through")
+            await self._ari.originate(
+                endpoint,
+                channel_id=channel_id,
+                app_args=["consult", call.id],
+                caller_id=caller_id,
+                timeout_s=target.ring_s,
+                originator=call.seat_channel_id,
+            )
+        except AriError as exc:
+            log.warning("consultation could not be dialled", error=str(exc))
+            runtime.events.put_nowait(m.ConsultLeft(channel_id))
 
     def _release_seat(
         self, call_id: str, seat_id: str, outcome: OfferOutcome, wrap_up_s: int

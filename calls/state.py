@@ -23,6 +23,15 @@ from calls.model import (
     CallState,
     CancelTimer,
     CaseLookedUp,
+    Consult,
+    ConsultAnswered,
+    ConsultAsked,
+    ConsultCancelAsked,
+    ConsultCompleteAsked,
+    ConsultKind,
+    ConsultLeft,
+    ConsultSeatTalking,
+    ConsultTarget,
     ContactJoined,
     ContactLeft,
     ContactRefused,
@@ -31,6 +40,7 @@ from calls.model import (
     CreateCallbackTask,
     Dequeue,
     DestroyBridge,
+    DialConsult,
     DialSeat,
     DigitPressed,
     EndContact,
@@ -65,6 +75,7 @@ from calls.model import (
     TimerFired,
     TransferAsked,
     bridge_id_for,
+    consult_channel_id,
     message_name_for,
 )
 from ivr import model as ivr
@@ -82,6 +93,7 @@ SURVEY_TIMER = "survey"
 ANNOUNCE_TIMER = "announce"
 CHOICE_TIMER = "max-wait-choice"
 FAREWELL_TIMER = "farewell"
+CONSULT_TIMER = "consult"
 # A farewell prompt that never reports its end still ends the call.
 FAREWELL_GUARD_S = 30
 # Asterisk's own ring timeout should end the offer first; this only guards a lost event.
@@ -151,6 +163,8 @@ def decide(
         case SeatLeft(channel_id):
             if channel_id != call.seat_channel_id:
                 return None
+            if call.consult is not None:
+                return _seat_left_consulting(call, call.consult, menu, queues, now)
             if call.state is CallState.OFFERING:
                 return _requeue_after_failed_offer(call, now)
             if call.state is CallState.CONTACTING or (
@@ -209,6 +223,7 @@ def decide(
             if (
                 call.state is not CallState.CONNECTED
                 or call.contact_channel_id is not None
+                or call.consult is not None
                 or call.seat_id is None
                 or call.seat_channel_id is None
             ):
@@ -218,6 +233,34 @@ def decide(
             except KeyError:
                 return None
             return _transfer(call, queue, now)
+        case ConsultAsked(target, blind):
+            return _consult(call, target, blind)
+        case ConsultAnswered(channel_id):
+            return _consult_answered(call, channel_id, queues)
+        case ConsultLeft(channel_id):
+            consult = call.consult
+            if consult is None or channel_id != consult.channel_id:
+                # Handed over just before it went: it is the call's seat or contact by now.
+                if channel_id == call.seat_channel_id:
+                    return decide(call, SeatLeft(channel_id), now, menu, queues)
+                if channel_id == call.contact_channel_id:
+                    return decide(call, ContactLeft(channel_id), now, menu, queues)
+                return None
+            outcome = OfferOutcome.ANSWERED if consult.answered else OfferOutcome.NO_ANSWER
+            return _drop_consult(call, outcome, hang_up=False)
+        case ConsultCompleteAsked():
+            if call.consult is None or not call.consult.answered:
+                return None
+            return _complete_consult(call, call.consult, queues)
+        case ConsultCancelAsked():
+            if call.consult is None:
+                return None
+            outcome = OfferOutcome.ANSWERED if call.consult.answered else OfferOutcome.CALLER_LEFT
+            call, commands = _drop_consult(call, outcome, hang_up=True)
+            if call.held:
+                commands += _off_hold(call)
+                call = replace(call, held=False)
+            return call, commands
         case Resynced():
             if call.state is CallState.CONNECTED and call.bridge_id is not None:
                 return call, [EnsureRecording(call.bridge_id, call.recording_name)]
@@ -268,6 +311,116 @@ def _transfer(call: Call, queue: QueuePolicy, now: datetime) -> Decision:
     if queue.announce_every_s:
         commands.append(StartTimer(ANNOUNCE_TIMER, queue.announce_every_s))
     return call, commands
+
+
+def _consult(call: Call, target: ConsultTarget, blind: bool) -> Decision:
+    """The caller waits on hold (music) while the target rings; the agent stays in the bridge."""
+    if (
+        call.state is not CallState.CONNECTED
+        or call.consult is not None
+        or call.contact_channel_id is not None
+        or call.seat_channel_id is None
+        or call.bridge_id is None
+    ):
+        # Not a moment to consult: the seat reserved for it goes back at once.
+        return call, _release_consulted(target, OfferOutcome.CALLER_LEFT)
+    number = call.consults + 1
+    channel_id = consult_channel_id(call.id, number)
+    commands: list[CallCommand] = []
+    if not call.held:
+        commands += [RemoveFromBridge(call.bridge_id, call.caller_channel_id), StartHoldMusic()]
+    call = replace(call, held=True, consult=Consult(target, channel_id, blind), consults=number)
+    return call, [
+        *commands,
+        DialConsult(channel_id, target),
+        StartTimer(CONSULT_TIMER, target.ring_s + OFFER_GUARD_S),
+    ]
+
+
+def _consult_answered(call: Call, channel_id: str, queues: QueueLookup) -> Decision:
+    consult = call.consult
+    if consult is None or consult.answered or channel_id != consult.channel_id:
+        return call, [HangUp(channel_id)]  # answered too late: the consultation is over
+    bridge_id = call.bridge_id
+    assert bridge_id is not None
+    commands: list[CallCommand] = [CancelTimer(CONSULT_TIMER)]
+    if consult.target.seat_id is not None:
+        commands.append(ConsultSeatTalking(consult.target.seat_id))
+    consult = replace(consult, answered=True)
+    call = replace(call, consult=consult)
+    commands.append(AddToBridge(bridge_id, channel_id))
+    if consult.blind and call.seat_channel_id is not None:
+        call, handed = _complete_consult(call, consult, queues)
+        commands += handed
+    return call, commands
+
+
+def _release_consulted(target: ConsultTarget, outcome: OfferOutcome) -> list[CallCommand]:
+    if target.kind is not ConsultKind.QUEUE or target.seat_id is None:
+        return []
+    return [ReleaseSeat(target.seat_id, outcome, 0, 0)]
+
+
+def _drop_consult(call: Call, outcome: OfferOutcome, *, hang_up: bool) -> Decision:
+    """The consultation is over without a hand-over; the caller stays as they are (on hold)."""
+    assert call.consult is not None
+    commands: list[CallCommand] = [CancelTimer(CONSULT_TIMER)]
+    if hang_up:
+        commands.append(HangUp(call.consult.channel_id))
+    commands += _release_consulted(call.consult.target, outcome)
+    return replace(call, consult=None), commands
+
+
+def _complete_consult(
+    call: Call, consult: Consult, queues: QueueLookup, *, seat_gone: bool = False
+) -> Decision:
+    """The caller is put through to the one consulted; the agent's seat is let go."""
+    assert call.bridge_id is not None and call.seat_channel_id is not None
+    commands: list[CallCommand] = [CancelTimer(CONSULT_TIMER)]
+    if call.held:
+        commands += _off_hold(call)
+    if not seat_gone:
+        commands.append(HangUp(call.seat_channel_id))
+    commands += _release_answering_seat(call)
+    call = replace(call, consult=None, held=False)
+    target = consult.target
+    match target.kind:
+        case ConsultKind.QUEUE:
+            assert target.seat_id is not None
+            queue: QueuePolicy | None
+            try:
+                queue = queues(target.target_id)
+            except KeyError:
+                queue = call.queue  # the queue left the config meanwhile: wrap up as before
+            call = replace(
+                call,
+                seat_id=target.seat_id,
+                seat_channel_id=consult.channel_id,
+                queue=queue,
+                tried_seats=call.tried_seats | {target.seat_id},
+            )
+        case ConsultKind.JUDGE:
+            call = replace(call, seat_channel_id=None, contact_channel_id=consult.channel_id)
+        case _:
+            assert_never(target.kind)
+    return call, commands
+
+
+def _seat_left_consulting(
+    call: Call, consult: Consult, menu: IvrProgram, queues: QueueLookup, now: datetime
+) -> Decision | None:
+    """The agent hung up mid-consultation: once the target has answered, that hands the caller
+    over (as on a desk phone); before, the consultation is given up and the seat left as usual."""
+    if consult.answered:
+        return _complete_consult(call, consult, queues, seat_gone=True)
+    channel_id = call.seat_channel_id
+    assert channel_id is not None
+    call, dropped = _drop_consult(call, OfferOutcome.CALLER_LEFT, hang_up=True)
+    result = decide(call, SeatLeft(channel_id), now, menu, queues)
+    if result is None:
+        return call, dropped
+    call, commands = result
+    return call, [*dropped, *commands]
 
 
 def _off_hold(call: Call) -> list[CallCommand]:
@@ -399,6 +552,9 @@ def _timer(
         return _give_up_waiting(call, menu.goodbye, now)
     if name == FAREWELL_TIMER and call.state is CallState.FAREWELL:
         return _end_farewell(call, now)
+    if name == CONSULT_TIMER and call.consult is not None and not call.consult.answered:
+        # Asterisk's ring timeout should have ended it; this guards a lost event.
+        return _drop_consult(call, OfferOutcome.NO_ANSWER, hang_up=True)
     return None
 
 
@@ -662,7 +818,8 @@ def _abandoned_callback(call: Call, now: datetime) -> list[CallCommand]:
 
 
 def _end_connected(call: Call, by: Party, now: datetime) -> Decision:
-    assert call.bridge_id is not None
+    bridge_id = call.bridge_id
+    assert bridge_id is not None
     leaver = {
         Party.CALLER: call.caller_channel_id,
         Party.SEAT: call.seat_channel_id,
@@ -673,12 +830,17 @@ def _end_connected(call: Call, by: Party, now: datetime) -> Decision:
         for channel in (call.caller_channel_id, call.seat_channel_id, call.contact_channel_id)
         if channel is not None and channel != leaver
     ]
+    consulting: list[CallCommand] = []
+    if call.consult is not None:
+        outcome = OfferOutcome.ANSWERED if call.consult.answered else OfferOutcome.CALLER_LEFT
+        call, consulting = _drop_consult(call, outcome, hang_up=True)
     commands: list[CallCommand] = [
+        *consulting,
         # Stopped while the bridge still exists: Asterisk sends RecordingFinished only to apps
         # still subscribed to the bridge, and destroying it first can lose that event.
         StopRecording(call.recording_name),
         *(HangUp(channel) for channel in others),
-        DestroyBridge(call.bridge_id),
+        DestroyBridge(bridge_id),
         *_release_answering_seat(call),
     ]
     call, ended = _end(call, EndReason.COMPLETED, by, now)
@@ -698,9 +860,13 @@ def _seat_gone(call: Call) -> Decision:
 
 
 def _contact_started(call: Call, contact_id: int, hold_prompt: str, agent_stays: bool) -> Decision:
-    if call.contact_id is not None or not (
-        (call.state is CallState.IVR and call.ivr is not None)
-        or (call.state is CallState.CONNECTED and call.seat_channel_id is not None)
+    if (
+        call.contact_id is not None
+        or call.consult is not None
+        or not (
+            (call.state is CallState.IVR and call.ivr is not None)
+            or (call.state is CallState.CONNECTED and call.seat_channel_id is not None)
+        )
     ):
         # Not a moment to put the caller on hold (or a contact already ran): call it off.
         return call, [EndContact(contact_id)]

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
+from calls.config import TransferSection
 from cases.config import CaseQueryPolicy
 from config.base import SECRET_REFERENCE, SecretReference, Strict
 from console.config import ConsoleSection
@@ -251,6 +252,8 @@ class HotlineConfig(Strict):
     # Where SMS go: "log" (development, the default) or a generic HTTP gateway.
     sms: SmsSection = Field(default_factory=SmsSection)
     console: ConsoleSection = Field(default_factory=ConsoleSection)
+    # Consulting judges an agent may consult and hand a caller to (咨询转接).
+    transfer: TransferSection = Field(default_factory=TransferSection)
     prompts: PromptsSection
     ivr: IvrSection
     platforms: list[Platform] = Field(min_length=1)

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agents.model import NO_ANSWER_REASON, AgentStatus, Seat, SeatState
-from calls.model import Call
+from calls.model import Call, Consult
 from hotline.logs import mask_phone
 from routing.policy import WaitingEntry, occupancy
 
@@ -97,6 +97,20 @@ def call_view(call: Call, *, mask: bool) -> dict[str, Any]:
         "connected_at": call.connected_at.isoformat() if call.connected_at else None,
         "contact_id": call.contact_id,
         "held": call.held,
+        "consult": consult_view(call.consult) if call.consult else None,
+    }
+
+
+def consult_view(consult: Consult) -> dict[str, Any]:
+    """A consultation as the agent sees it: whom, and whether they answered (never a number)."""
+    target = consult.target
+    return {
+        "kind": target.kind.value,
+        "target": target.target_id,
+        "name": target.name,
+        "seat": target.seat_id,
+        "answered": consult.answered,
+        "blind": consult.blind,
     }
 
 

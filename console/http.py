@@ -13,7 +13,8 @@ import asyncpg
 import yaml
 from aiohttp import web
 
-from calls.model import CallState
+from calls.consult import ConsultError, consult_target, consulting_judges
+from calls.model import CallState, ConsultKind
 from console.board import (
     PlatformInfo,
     QueueInfo,
@@ -99,6 +100,9 @@ class ConsoleApi:
         app.router.add_post("/api/calls/{call_id}/hold", self._hold)
         app.router.add_post("/api/calls/{call_id}/resume", self._hold)
         app.router.add_post("/api/calls/{call_id}/transfer", self._transfer)
+        app.router.add_post("/api/calls/{call_id}/consult", self._consult)
+        app.router.add_post("/api/calls/{call_id}/consult/complete", self._consult_end)
+        app.router.add_post("/api/calls/{call_id}/consult/cancel", self._consult_end)
         app.router.add_get("/api/openapi.json", self._openapi)
 
     # ---- pages -------------------------------------------------------------------------------
@@ -207,12 +211,22 @@ class ConsoleApi:
                 "long_call_s": config.console.long_call_minutes * 60,
                 "platforms": [{"id": p.id, "name": p.name} for p in config.platforms],
                 "queues": [{"id": q.id, "name": q.name} for q in config.queues],
+                "consulting_judges": [
+                    {"id": judge.id, "name": judge.name}
+                    for judge in await self._consulting_judges()
+                ],
                 "categories": [
                     {"id": category.value, "label": CATEGORY_LABELS[category]}
                     for category in Category
                 ],
             }
         )
+
+    async def _consulting_judges(self) -> list[Any]:
+        try:
+            return await consulting_judges(self._hotline.consult_settings, self._hotline.directory)
+        except (OSError, asyncpg.PostgresError):
+            return []  # the page works without them; consulting a judge is refused then
 
     # ---- live streams ------------------------------------------------------------------------
     async def _fetch_figures(self) -> tuple[list[Any], int | None]:
@@ -479,12 +493,87 @@ class ConsoleApi:
         queues = {queue.id for queue in self._hotline.holder.current.queues}
         if not isinstance(queue_id, str) or queue_id not in queues:
             return error(422, "bad-field", f"queue: one of {', '.join(sorted(queues))}")
-        if call.state is not CallState.CONNECTED or call.contact_channel_id is not None:
+        if (
+            call.state is not CallState.CONNECTED
+            or call.contact_channel_id is not None
+            or call.consult is not None
+        ):
             return error(409, "call-not-transferable", f"the call is {call.state.value}")
         calls = self._hotline.calls
         assert calls is not None
         calls.transfer(call.id, queue_id)
         return web.json_response({"call_id": call.id, "queue": queue_id}, status=202)
+
+    async def _consult(self, request: web.Request) -> web.Response:
+        """Consult before handing over (咨询转接): the caller hears music while a free seat of
+        another queue or a consulting judge rings, then the agent talks to them alone
+        (`{"kind": "judge", "target": "high-zhou"}`; `"blind": true` puts the caller through
+        the moment they answer)."""
+        call = await self._own_connected_call(request)
+        if isinstance(call, web.Response):
+            return call
+        body = await json_object(request)
+        if isinstance(body, web.Response):
+            return body
+        kinds = ", ".join(kind.value for kind in ConsultKind)
+        try:
+            kind = ConsultKind(str(body.get("kind")))
+        except ValueError:
+            return error(422, "bad-field", f"kind: one of {kinds}")
+        target_id = body.get("target")
+        if not isinstance(target_id, str) or not target_id:
+            return error(422, "bad-field", "target: the queue id or the judge's directory id")
+        blind = body.get("blind", False)
+        if not isinstance(blind, bool):
+            return error(422, "bad-field", "blind: true or false")
+        if (
+            call.state is not CallState.CONNECTED
+            or call.contact_channel_id is not None
+            or call.consult is not None
+        ):
+            return error(409, "call-not-transferable", f"the call is {call.state.value}")
+        hotline = self._hotline
+        calls, router = hotline.calls, hotline.router
+        if calls is None or router is None:
+            return error(503, "not-ready", "the switch is starting")
+        try:
+            target = await consult_target(
+                call,
+                kind,
+                target_id,
+                hotline.consult_settings,
+                directory=hotline.directory,
+                seats=router,
+            )
+        except ConsultError as exc:
+            status = 422 if exc.code.endswith("-not-found") else 409
+            return error(status, exc.code, str(exc))
+        calls.consult(call.id, target, blind=blind)
+        return web.json_response(
+            {"call_id": call.id, "consult": {"kind": kind.value, "target": target_id}},
+            status=202,
+        )
+
+    async def _consult_end(self, request: web.Request) -> web.Response:
+        """Hand the caller to the one consulted (`…/complete`, once they answered), or let
+        them go and take the caller back (`…/cancel`)."""
+        call = await self._own_connected_call(request)
+        if isinstance(call, web.Response):
+            return call
+        completing = request.path.endswith("/complete")
+        consult = call.consult
+        if consult is None or (completing and not consult.answered):
+            state = "not answered yet" if consult is not None else "none under way"
+            return error(409, "no-consultation", f"consultation: {state}")
+        calls = self._hotline.calls
+        assert calls is not None
+        if completing:
+            calls.complete_consult(call.id)
+        else:
+            calls.cancel_consult(call.id)
+        return web.json_response(
+            {"call_id": call.id, "consult": "complete" if completing else "cancel"}, status=202
+        )
 
     async def _call_work_order(self, request: web.Request) -> web.Response:
         """A work order for the caller on this call: the number comes from the call itself."""

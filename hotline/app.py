@@ -26,6 +26,7 @@ from ari.event_stream import AriEventStream
 from ari.tasks import ignore_gone
 from callbacks.service import CallbackService, CallbackSettings
 from callbacks.store import CallbackStore
+from calls.consult import ConsultSettings
 from calls.model import MaxWaitChoice, QueuePolicy
 from calls.service import CallService, CallSettings, CaseLookup
 from calls.store import CallStore
@@ -151,6 +152,7 @@ def call_settings(config: HotlineConfig, locations: Locations) -> CallSettings:
             number: platform.id for platform in config.platforms for number in platform.numbers
         },
         hq_platform=hq_platform(config),
+        carrier=next((c.name for c in config.asterisk.carriers if c.outbound), None),
     )
 
 
@@ -164,6 +166,14 @@ def callback_settings(config: HotlineConfig) -> CallbackSettings:
         attempts=agents.callback_attempts,
         retry_s=agents.callback_retry_s,
         queues={queue.id: (queue.ring_timeout_s, queue.wrap_up_s) for queue in config.queues},
+    )
+
+
+def consult_settings(config: HotlineConfig) -> ConsultSettings:
+    return ConsultSettings(
+        judges=tuple(config.transfer.consulting_judges),
+        judge_ring_s=config.transfer.judge_ring_s,
+        queues={queue.id: (queue.name, queue.ring_timeout_s) for queue in config.queues},
     )
 
 
@@ -241,6 +251,7 @@ class Hotline:
         self._callback_settings = callback_settings(holder.current)
         self.callbacks: CallbackService | None = None
         self._urgent_settings = urgent_settings(holder.current)
+        self.consult_settings = consult_settings(holder.current)
         self.urgent: UrgentContactService | None = None
         self.directory: DirectoryStore | None = None
         self.work_orders: WorkOrderService | None = None
@@ -534,6 +545,7 @@ class Hotline:
         self._settings = call_settings(config, self.locations)
         self._callback_settings = callback_settings(config)
         self._urgent_settings = urgent_settings(config)
+        self.consult_settings = consult_settings(config)
         self._work_order_settings = self._work_orders_from(config)
         self._hours = SeatHours.from_config(config.hours)
         self._hq_platform = hq_platform(config)

@@ -163,6 +163,25 @@ class Router:
         self._schedule_next(now)
         return matched
 
+    def reserve_now(self, entry: WaitingEntry) -> str | None:
+        """A seat for `entry` this moment (an agent consulting another queue), reserved as a
+        match would; None when that queue has no eligible seat free now. Nobody is enqueued."""
+        now = self._clock()
+        for assignment in policy.match(
+            [entry], self.candidates(now), self._queues, self._platforms, now, self._last_order
+        ):
+            if self._seats.try_reserve(assignment.seat_id, entry.call_id, now):
+                self._last_order[assignment.queue_id] = assignment.seat_order
+                log.info(
+                    "seat reserved for a consultation",
+                    call_id=entry.call_id,
+                    seat=assignment.seat_id,
+                    queue=assignment.queue_id,
+                    tier=assignment.tier,
+                )
+                return assignment.seat_id
+        return None
+
     def _schedule_next(self, now: datetime) -> None:
         """Wake up when a waiting caller's next tier opens: no caller waits past its tier."""
         if self._timer is not None:

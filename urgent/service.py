@@ -138,12 +138,13 @@ class UrgentContactService:
         call = calls.call(call_id)
         if call is None:
             raise UrgentError("call-not-found", f"no call {call_id} under way")
-        agent_call = call.state is CallState.CONNECTED and call.contact_id is None
+        agent_call = (
+            call.state is CallState.CONNECTED and call.contact_id is None and call.consult is None
+        )
         ivr_call = initiated_by == INITIATED_BY_IVR and call.state is CallState.IVR
         if not (agent_call or ivr_call):
-            raise UrgentError(
-                "call-not-connected", f"call {call_id} is {call.state.value}, not with an agent"
-            )
+            busy = "consulting before a transfer" if call.consult else call.state.value
+            raise UrgentError("call-not-connected", f"call {call_id} is {busy}, not with an agent")
         contacts = await self._directory.contacts(court_id, case_number)
         if contacts is None:
             raise UrgentError("case-not-found", f"no case {case_number} of court {court_id}")

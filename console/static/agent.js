@@ -12,8 +12,18 @@
   for (const reason of me.pause_reasons) {
     $("pause-reason").append(H.el("option", { value: reason }, H.label(H.REASONS, reason)));
   }
+  // Transfer targets: the queues, then the consulting judges (咨询法官) from the directory.
+  const queueGroup = H.el("optgroup", { label: "队列" });
   for (const queue of me.queues) {
-    $("transfer-queue").append(H.el("option", { value: queue.id }, queue.name));
+    queueGroup.append(H.el("option", { value: "queue:" + queue.id }, queue.name));
+  }
+  $("transfer-target").append(queueGroup);
+  if (me.consulting_judges.length) {
+    const judgeGroup = H.el("optgroup", { label: "咨询法官" });
+    for (const judge of me.consulting_judges) {
+      judgeGroup.append(H.el("option", { value: "judge:" + judge.id }, "咨询法官 " + judge.name));
+    }
+    $("transfer-target").append(judgeGroup);
   }
   for (const category of me.categories) {
     $("order-category").append(H.el("option", { value: category.id }, category.label));
@@ -62,7 +72,16 @@
     if (!call && seat.state === "idle" && popFor) clearPop();
     $("do-urgent").disabled = !(call && call.connected_at);
     $("do-hold").disabled = !(call && call.state === "connected");
-    $("do-transfer").disabled = !(call && call.state === "connected");
+    const consult = call && call.consult;
+    $("do-transfer").disabled = !(call && call.state === "connected") || !!consult;
+    $("do-consult").disabled = !(call && call.state === "connected") || !!consult;
+    $("consult").hidden = !consult;
+    if (consult) {
+      $("consult-state").textContent = consult.answered
+        ? "已接通" + consult.name + "，来电人保持中" : "正在呼叫" + consult.name + "……";
+      $("consult-state").className = "pill " + (consult.answered ? "ok" : "info");
+      $("do-consult-complete").disabled = !consult.answered;
+    }
     $("do-hold").textContent = call && call.held ? "恢复通话" : "保持";
     $("held").hidden = !(call && call.held);
     $("do-order").disabled = !(call && call.connected_at);
@@ -168,17 +187,37 @@
     }
   });
 
-  $("do-transfer").addEventListener("click", async () => {
+  // Blind to a queue waits in that queue's line; blind to a judge puts the caller through
+  // when the judge answers. Attended (咨询转接) keeps the caller on hold until "完成转接".
+  async function transfer(attended) {
     if (!live || !live.call) return;
+    const [kind, target] = $("transfer-target").value.split(/:(.*)/s);
+    const base = "/api/calls/" + encodeURIComponent(live.call.id);
     try {
-      await H.call("POST", "/api/calls/" + encodeURIComponent(live.call.id) + "/transfer", {
-        queue: $("transfer-queue").value,
-      });
+      if (kind === "queue" && !attended) {
+        await H.call("POST", base + "/transfer", { queue: target });
+      } else {
+        await H.call("POST", base + "/consult", { kind, target, blind: !attended });
+      }
       $("seat-error").textContent = "";
     } catch (problem) {
       $("seat-error").textContent = problem.message;
     }
-  });
+  }
+  $("do-transfer").addEventListener("click", () => transfer(false));
+  $("do-consult").addEventListener("click", () => transfer(true));
+
+  async function endConsult(how) {
+    if (!live || !live.call) return;
+    try {
+      await H.call("POST", "/api/calls/" + encodeURIComponent(live.call.id) + "/consult/" + how, {});
+      $("seat-error").textContent = "";
+    } catch (problem) {
+      $("seat-error").textContent = problem.message;
+    }
+  }
+  $("do-consult-complete").addEventListener("click", () => endConsult("complete"));
+  $("do-consult-cancel").addEventListener("click", () => endConsult("cancel"));
 
   $("do-urgent").addEventListener("click", async () => {
     $("urgent-error").textContent = "";

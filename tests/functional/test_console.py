@@ -14,9 +14,16 @@ import aiohttp
 import pytest
 
 from console.model import Role
+from directory.model import Judge
 from tests.conftest import TEST_CONFIG
 from tests.directory_data import CASE_NUMBER, load_directory
-from tests.functional.call_harness import API_TOKEN, Stack, connect_call
+from tests.functional.call_harness import (
+    API_TOKEN,
+    CALLER,
+    Stack,
+    connect_call,
+    eventually_rows,
+)
 from tests.support import eventually
 
 PASSWORD = "correct-horse-42"
@@ -687,3 +694,166 @@ async def test_an_agent_transfers_the_caller_to_another_queue_and_the_next_seat_
     assert records, "the second leg has its own recording"
     [row] = await stack.fetch("SELECT queue_id, seat_id FROM calls WHERE id = $1", call_id)
     assert (row["queue_id"], row["seat_id"]) == ("complaint", "chaoyang-01")
+
+
+async def consult_answers(stack: Stack, channel_id: str, call_id: str) -> None:
+    channel = stack.fake.channels[channel_id]
+    channel["state"] = "Up"
+    await stack.fake.emit({"type": "StasisStart", "channel": channel, "args": ["consult", call_id]})
+
+
+def added_to(stack: Stack, bridge: str, channel_id: str) -> list[Any]:
+    return [
+        r
+        for r in stack.requests("POST", f"/bridges/{bridge}/addChannel")
+        if r.params.get("channel") == channel_id
+    ]
+
+
+def seat_state(stack: Stack, seat_id: str) -> str:
+    seat = stack.hotline.seats.get(seat_id)
+    assert seat is not None
+    return seat.state.value
+
+
+async def test_an_agent_consults_a_seat_of_another_queue_then_hands_the_caller_over(
+    stack: Stack, people: dict[str, Browser]
+) -> None:
+    call_id, seat_channel, bridge = await connect_call(stack)
+    zhang = people["zhang"]
+    await zhang.sign_in("zhang")
+    stack.hotline.seats.set_registered("chaoyang-01", True)  # the complaint queue's seat
+    path = f"/api/calls/{call_id}/consult"
+    status, body = await zhang.send("POST", path, {"kind": "queue", "target": "complaint"})
+    assert (status, body) == (
+        202,
+        {"call_id": call_id, "consult": {"kind": "queue", "target": "complaint"}},
+    )
+
+    leg = f"{call_id}-consult1"
+    [offer] = await eventually(lambda: [o for o in stack.originations() if o["channelId"] == leg])
+    assert offer["endpoint"] == "PJSIP/chaoyang-01"
+    await eventually(lambda: stack.requests("POST", f"/bridges/{bridge}/removeChannel"))
+    assert seat_state(stack, "chaoyang-01") == "ringing"
+    status, body = await zhang.send("POST", f"{path}/complete", {})
+    assert (status, body["error"]) == (409, "no-consultation"), "not answered yet"
+
+    await consult_answers(stack, leg, call_id)
+    await eventually(lambda: added_to(stack, bridge, leg))
+    assert seat_state(stack, "chaoyang-01") == "talking"
+    call = stack.hotline.calls.call(call_id)  # type: ignore[union-attr]
+    assert call is not None and call.held and call.seat_id == "high-01"
+
+    status, body = await zhang.send("POST", f"{path}/complete", {})
+    assert (status, body) == (202, {"call_id": call_id, "consult": "complete"})
+    await eventually(lambda: stack.requests("DELETE", f"/channels/{seat_channel}"))
+    await eventually(lambda: added_to(stack, bridge, CALLER))
+    assert seat_state(stack, "high-01") == "idle"  # the general queue has no wrap-up
+    rows = await eventually_rows(
+        stack,
+        "SELECT queue_id, seat_id FROM calls WHERE id = $1 AND seat_id = 'chaoyang-01'",
+        call_id,
+    )
+    assert rows[0]["queue_id"] == "complaint"
+    # The caller is chaoyang-01's call now: zhang (HQ agent) no longer even sees it.
+    status, body = await zhang.send("POST", f"/api/calls/{call_id}/hold", {})
+    assert (status, body["error"]) == (404, "call-not-found")
+
+
+async def test_a_consultation_cancelled_frees_the_consulted_seat_and_brings_the_caller_back(
+    stack: Stack, people: dict[str, Browser]
+) -> None:
+    call_id, _seat_channel, bridge = await connect_call(stack)
+    zhang = people["zhang"]
+    await zhang.sign_in("zhang")
+    stack.hotline.seats.set_registered("chaoyang-01", True)
+    path = f"/api/calls/{call_id}/consult"
+    assert (await zhang.send("POST", path, {"kind": "queue", "target": "complaint"}))[0] == 202
+    leg = f"{call_id}-consult1"
+    await eventually(lambda: [o for o in stack.originations() if o["channelId"] == leg])
+    await consult_answers(stack, leg, call_id)
+    await eventually(lambda: added_to(stack, bridge, leg))
+    status, body = await zhang.send("POST", path, {"kind": "queue", "target": "complaint"})
+    assert (status, body["error"]) == (409, "call-not-transferable"), "one at a time"
+    status, body = await zhang.send(
+        "POST",
+        f"/api/calls/{call_id}/urgent-contact",
+        {"court_id": "chaoyang", "case_number": "(2026)京0105民初100号", "seat": "high-01"},
+    )
+    assert (status, body["error"]) == (409, "call-not-connected"), body
+    assert "consulting" in body["message"]
+
+    assert (await zhang.send("POST", f"{path}/cancel", {}))[0] == 202
+    await eventually(lambda: stack.requests("DELETE", f"/channels/{leg}"))
+    await eventually(lambda: added_to(stack, bridge, CALLER))
+    await eventually(lambda: seat_state(stack, "chaoyang-01") == "idle")
+    call = stack.hotline.calls.call(call_id)  # type: ignore[union-attr]
+    assert call is not None and not call.held and call.consult is None
+    assert call.seat_id == "high-01"
+
+
+async def test_consulting_asks_for_a_known_target_with_a_free_seat_or_a_number(
+    stack: Stack, people: dict[str, Browser]
+) -> None:
+    call_id, _seat_channel, _bridge = await connect_call(stack)
+    zhang, zhao = people["zhang"], people["zhao"]
+    await zhang.sign_in("zhang")
+    await zhao.sign_in("zhao")
+    path = f"/api/calls/{call_id}/consult"
+    cases = [
+        ({"kind": "fax", "target": "complaint"}, 422, "bad-field"),
+        ({"kind": "queue"}, 422, "bad-field"),
+        ({"kind": "queue", "target": "complaint", "blind": "yes"}, 422, "bad-field"),
+        ({"kind": "queue", "target": "nope"}, 422, "queue-not-found"),
+        # chaoyang-01's phone is not registered: nobody in that queue is free now.
+        ({"kind": "queue", "target": "complaint"}, 409, "no-free-seat"),
+        ({"kind": "judge", "target": "cy-zhang"}, 422, "judge-not-found"),
+        # Listed as a consulting judge, but not (yet) in the directory.
+        ({"kind": "judge", "target": "cy-zhou"}, 409, "no-contact-number"),
+    ]
+    for body, status, code in cases:
+        got_status, got = await zhang.send("POST", path, body)
+        assert (got_status, got["error"]) == (status, code), body
+    status, body = await zhao.send("POST", path, {"kind": "queue", "target": "complaint"})
+    assert (status, body["error"]) == (403, "not-your-call")
+    status, body = await zhang.send("POST", f"{path}/cancel", {})
+    assert (status, body["error"]) == (409, "no-consultation")
+    assert not [o for o in stack.originations() if "consult" in o["channelId"]]
+    _, me = await zhang.send("GET", "/api/me")
+    assert me["consulting_judges"] == [], "a judge missing from the directory is not offered"
+
+
+async def test_a_blind_transfer_to_the_consulting_judge_leaves_caller_and_judge_talking(
+    stack: Stack, people: dict[str, Browser], tmp_path: Path
+) -> None:
+    await load_directory(stack.database, tmp_path)
+    directory = stack.hotline.directory
+    assert directory is not None
+    await directory.upsert_judge(
+        Judge("cy-zhou", "chaoyang", "周法官", office_phone="01065550101", mobile="13800000777")
+    )
+    call_id, seat_channel, bridge = await connect_call(stack)
+    zhang = people["zhang"]
+    await zhang.sign_in("zhang")
+    _, me = await zhang.send("GET", "/api/me")
+    assert me["consulting_judges"] == [{"id": "cy-zhou", "name": "周法官"}]
+    body = {"kind": "judge", "target": "cy-zhou", "blind": True}
+    assert (await zhang.send("POST", f"/api/calls/{call_id}/consult", body))[0] == 202
+
+    leg = f"{call_id}-consult1"
+    [offer] = await eventually(lambda: [o for o in stack.originations() if o["channelId"] == leg])
+    # The office phone, through the carrier, showing the hotline's number.
+    assert offer["endpoint"] == "PJSIP/01065550101@carrier"
+    assert offer["callerId"] == '"12368" <12368>'
+    await consult_answers(stack, leg, call_id)
+    # Blind: the caller joins the judge at once and the agent's seat is let go.
+    await eventually(lambda: added_to(stack, bridge, CALLER))
+    await eventually(lambda: stack.requests("DELETE", f"/channels/{seat_channel}"))
+    call = stack.hotline.calls.call(call_id)  # type: ignore[union-attr]
+    assert call is not None and (call.contact_channel_id, call.seat_channel_id) == (leg, None)
+    await eventually(lambda: seat_state(stack, "high-01") == "idle")
+
+    await stack.hang_up(leg)  # the judge hangs up: the call is over
+    row = await stack.ended_row(call_id)
+    assert (row["end_reason"], row["ended_by"]) == ("completed", "contact")
+    await eventually(lambda: stack.requests("DELETE", f"/channels/{CALLER}"))

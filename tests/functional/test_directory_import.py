@@ -77,7 +77,7 @@ async def test_example_directory_gives_each_case_its_urgent_contacts(pool: async
 
     assert report.errors == ()
     assert report.rejected == 0
-    assert report.written == WriteCounts(courts=4, divisions=5, judges=9, cases=4)
+    assert report.written == WriteCounts(courts=4, divisions=5, judges=10, cases=4)
     contacts = await DirectoryStore(pool).contacts("chaoyang", CASE)
     assert contacts is not None
     assert contacts.case.party_phones == ("13912345678", "13912345679")
@@ -130,7 +130,7 @@ async def test_reimport_updates_by_id_replaces_parties_and_deletes_nothing(
     assert case is not None
     assert case.party_phones == ("13700000001",)
     counts = {table: len(rows) for table, rows in (await snapshot(database)).items()}
-    assert counts["directory_judges"] == 9
+    assert counts["directory_judges"] == 10
     assert counts["case_files"] == 4
 
 
@@ -225,7 +225,7 @@ def test_cli_imports_the_example_and_prints_counts(
     assert code == 0, err
     assert err == ""
     assert out == (
-        f"{EXAMPLE}: 4 courts, 5 divisions, 9 judges, 4 cases imported; 0 entries rejected\n"
+        f"{EXAMPLE}: 4 courts, 5 divisions, 10 judges, 4 cases imported; 0 entries rejected\n"
     )
 
 

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from playwright.async_api import expect
 
+from ari.errors import AriNotFound
 from console.model import Role
 from tests.browser import DESKTOP, PHONE, new_page, save_screenshot
 from tests.directory_data import CASE_NUMBER, JUDGE_MOBILE, load_directory
@@ -178,7 +179,18 @@ async def test_agent_supervisor_and_judge_work_a_real_call_in_the_browser(
             media_port=42800,
         )
         await seat_registered(running, transfer_seat, "chaoyang-01")
-        await agent.select_option("#transfer-queue", "complaint")
+        await agent.select_option("#transfer-target", "queue:complaint")
+        # First a consultation (咨询转接): chaoyang-01 answers and talks with the agent while the
+        # caller hears music; the agent takes the caller back instead.
+        await agent.click("#do-consult")
+        await expect(agent.locator("#consult-state")).to_contain_text("已接通", timeout=15_000)
+        await expect(agent.locator("#do-consult-complete")).to_be_enabled()
+        await caller_in_bridge(False)
+        await agent.click("#do-consult-cancel")
+        await expect(agent.locator("#consult")).to_be_hidden()
+        await caller_in_bridge(True)
+        await eventually(lambda: hotline.seats.get("chaoyang-01").state.value == "idle", 10)  # type: ignore[union-attr]
+        # Then the blind transfer (直接转接).
         await agent.click("#do-transfer")
         call_id = live.id
         await eventually(
@@ -191,8 +203,16 @@ async def test_agent_supervisor_and_judge_work_a_real_call_in_the_browser(
         )
         moved = hotline.calls.call(call_id)  # type: ignore[union-attr]
         assert moved is not None and moved.bridge_id is not None
-        channels = (await ari.get_bridge(moved.bridge_id)).channels
-        assert sorted(channels) == sorted([moved.caller_channel_id, moved.seat_channel_id])
+        # The call shows connected as soon as decided; the new bridge follows in a moment.
+        expected = sorted([moved.caller_channel_id, moved.seat_channel_id or ""])
+        async with asyncio.timeout(5):
+            while True:
+                try:
+                    if sorted((await ari.get_bridge(moved.bridge_id)).channels) == expected:
+                        break
+                except AriNotFound:
+                    pass
+                await asyncio.sleep(0.1)
         assert moved.recording_name == f"{call_id}-2"
         caller.process.terminate()
         await caller.process.wait()

@@ -73,6 +73,7 @@ SHARED_SOURCES = (
     REPO / "console" / "sessions.py",
     REPO / "workorders" / "errors.py",
     REPO / "workorders" / "http.py",
+    REPO / "calls" / "consult.py",  # ConsultError codes, answered as they are by console/http.py
 )
 # Codes built rather than spelled out: directory/entries.py `_missing` answers an unknown
 # reference with f"{kind}-not-found". Accepted while that f-string and the kind are there.

@@ -31,6 +31,7 @@ class Permission(StrEnum):
     WORK_ORDERS_VIEW = "work-orders-view"
     WORK_ORDERS_EDIT = "work-orders-edit"  # create, close, reopen
     PERSONAL_DATA = "personal-data"  # numbers in full (audited)
+    RECORDINGS_LISTEN = "recordings-listen"  # play or download a call's recording (audited)
     KNOWLEDGE_READ = "knowledge-read"
     KNOWLEDGE_EDIT = "knowledge-edit"
     DIRECTORY_EDIT = "directory-edit"

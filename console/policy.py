@@ -30,6 +30,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.WORK_ORDERS_VIEW,
             P.WORK_ORDERS_EDIT,
             P.PERSONAL_DATA,
+            P.RECORDINGS_LISTEN,
             P.KNOWLEDGE_READ,
             P.KNOWLEDGE_EDIT,
         }

@@ -254,6 +254,7 @@ class Hotline:
         self.consult_settings = consult_settings(holder.current)
         self.urgent: UrgentContactService | None = None
         self.directory: DirectoryStore | None = None
+        self.recordings: RecordingService | None = None
         self.work_orders: WorkOrderService | None = None
         self.outbox: OutboxStore | None = None
         self._work_order_settings = self._work_orders_from(holder.current)
@@ -328,7 +329,7 @@ class Hotline:
         restored = await agents.restore()
         log.info("agent status restored", seats=restored)
         stack.push_async_callback(agents.stop)
-        recordings = RecordingService(
+        self.recordings = recordings = RecordingService(
             RecordingStore(pool),
             self.locations.recordings_spool_dir,
             self.locations.recordings_store_dir,

@@ -24,6 +24,7 @@ from directory.http import DirectoryApi
 from hotline.api import error, json_object
 from hotline.logs import mask_phone
 from knowledge.http import KnowledgeApi
+from recordings.http import RecordingsApi
 from supervision.http import SupervisionApi
 from urgent.service import UrgentError
 from urgent.store import ContactRow
@@ -119,6 +120,9 @@ class StatusServer:
         KnowledgeApi(lambda: self._hotline.knowledge, self._guard).add_routes(app)
         SupervisionApi(
             lambda: self._hotline.supervision, self._hotline.seats, self._guard
+        ).add_routes(app)
+        RecordingsApi(
+            lambda: self._hotline.recordings, self._seat_platform, self._guard
         ).add_routes(app)
         app.router.add_get("/healthz", self._health)
         self._runner = web.AppRunner(app, access_log=None)
@@ -372,6 +376,10 @@ class StatusServer:
             return True
         seat = self._hotline.seats.get(contact.initiated_by)
         return seat is not None and may_use_seat(user, seat.seat_id, seat.platform_id)
+
+    def _seat_platform(self, seat_id: str) -> str | None:
+        seat = self._hotline.seats.get(seat_id)
+        return seat.platform_id if seat is not None else None
 
     async def _health(self, _request: web.Request) -> web.Response:
         connected = bool(self._hotline.events and self._hotline.events.connected)

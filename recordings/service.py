@@ -13,7 +13,7 @@ import structlog
 
 from ari.client import AriClient
 from ari.errors import AriNotFound
-from recordings.store import RecordingStore
+from recordings.store import RecordingRow, RecordingStore
 
 log = structlog.get_logger(__name__)
 
@@ -101,3 +101,20 @@ class RecordingService:
             if await self.finished(pending.name):
                 recovered += 1
         return recovered
+
+    # ---- hearing them (the API checks who may, and audits it) ---------------------------------
+    async def of_call(self, call_id: str) -> list[RecordingRow]:
+        return await self._store.of_call(call_id)
+
+    async def get(self, name: str) -> RecordingRow | None:
+        return await self._store.get(name)
+
+    def file_of(self, row: RecordingRow) -> Path | None:
+        """The stored file, only ever inside the store directory; None when it is not there."""
+        if row.state != "stored" or not row.path:
+            return None
+        root = self._store_dir.resolve()
+        path = (root / row.path).resolve()
+        if not path.is_relative_to(root) or not path.is_file():
+            return None
+        return path

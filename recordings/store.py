@@ -17,6 +17,24 @@ class PendingRecording:
     started_at: datetime
 
 
+@dataclass(frozen=True)
+class RecordingRow:
+    """A recording with what deciding who may hear it needs: the call's court and seat."""
+
+    name: str
+    call_id: str
+    kind: str  # call (a bridge) or message (the caller alone)
+    state: str  # recording, stored, failed
+    format: str
+    started_at: datetime
+    ended_at: datetime | None
+    duration_ms: int | None
+    size_bytes: int | None
+    path: str | None  # under the store directory, once stored
+    home_platform: str
+    seat_id: str | None
+
+
 class RecordingStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
@@ -73,3 +91,22 @@ class RecordingStore:
             " WHERE state='recording' ORDER BY started_at"
         )
         return [PendingRecording(**dict(row)) for row in rows]
+
+    async def of_call(self, call_id: str) -> list[RecordingRow]:
+        rows = await self._pool.fetch(
+            "SELECT r.name, r.call_id, r.kind, r.state, r.format, r.started_at, r.ended_at,"
+            " r.duration_ms, r.size_bytes, r.path, c.home_platform, c.seat_id"
+            " FROM recordings r JOIN calls c ON c.id = r.call_id"
+            " WHERE r.call_id=$1 ORDER BY r.started_at",
+            call_id,
+        )
+        return [RecordingRow(**dict(row)) for row in rows]
+
+    async def get(self, name: str) -> RecordingRow | None:
+        row = await self._pool.fetchrow(
+            "SELECT r.name, r.call_id, r.kind, r.state, r.format, r.started_at, r.ended_at,"
+            " r.duration_ms, r.size_bytes, r.path, c.home_platform, c.seat_id"
+            " FROM recordings r JOIN calls c ON c.id = r.call_id WHERE r.name=$1",
+            name,
+        )
+        return RecordingRow(**dict(row)) if row is not None else None

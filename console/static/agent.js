@@ -159,7 +159,9 @@
         pop.earlier_calls.map((earlier) => H.el("tr", {},
           H.el("td", {}, H.clock(earlier.started_at)),
           H.el("td", {}, H.label(H.END_REASONS, earlier.end_reason)),
-          H.el("td", {}, earlier.seat ? "座席 " + earlier.seat : "")))));
+          H.el("td", {}, earlier.seat ? "座席 " + earlier.seat : ""),
+          H.el("td", { class: "recordings" }, H.can("recordings-listen") && earlier.answered
+            ? recordingsButton(earlier.id) : "")))));
     } else {
       $("earlier").replaceChildren(H.el("p", { class: "muted" }, "无"));
     }
@@ -175,6 +177,25 @@
         step.outcome ? H.label(H.STEP_OUTCOMES, step.outcome) : (step.answered ? "已应答，确认中" : "呼叫中")))));
     $("urgent-outcome").textContent = contact.outcome === "bridged" ? "已接通，法官已加入通话。"
       : contact.outcome === "unreached" ? "均未接通，已自动生成紧急工单并短信通知。" : "";
+  }
+
+  // Supervisors hear an earlier call's recordings here; each play is audited by the server.
+  function recordingsButton(callId) {
+    const button = H.el("button", { type: "button", class: "small" }, "录音");
+    button.addEventListener("click", async () => {
+      const cell = button.parentElement;
+      try {
+        const found = await H.call("GET", "/api/calls/" + encodeURIComponent(callId) + "/recordings");
+        const stored = found.recordings.filter((recording) => recording.audio);
+        cell.replaceChildren(...(stored.length ? stored.map((recording) => H.el("div", {},
+          H.el("audio", { controls: "", preload: "none", src: recording.audio }),
+          H.el("a", { href: recording.audio + "?download=1" }, "下载")))
+          : [H.el("span", { class: "muted" }, "无录音")]));
+      } catch (problem) {
+        cell.replaceChildren(H.el("span", { class: "error" }, problem.message));
+      }
+    });
+    return button;
   }
 
   $("do-hold").addEventListener("click", async () => {

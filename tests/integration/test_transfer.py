@@ -98,6 +98,20 @@ async def test_an_agent_consults_a_complaints_seat_then_hands_the_caller_over(
     talked_ms = (row["ended_at"] - row["connected_at"]).total_seconds() * 1000
     assert recording["name"] == call.id
     assert abs(recording["duration_ms"] - talked_ms) < 1500, (recording, talked_ms)
+    # Heard through the API only, and the hearing is in the audit log.
+    token = SecretStore(SECRETS_DIR).resolve("secret:api")
+    async with (
+        aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as session,
+        session.get(f"{running.hotline.status_url}/api/recordings/{call.id}/audio") as reply,
+    ):
+        assert reply.status == 200
+        audio = await reply.read()
+    assert audio[:4] == b"RIFF" and len(audio) == recording["size_bytes"]
+    audited = await fetch(
+        running.database,
+        "SELECT target FROM audit_log WHERE action = 'recording-played'",
+    )
+    assert [row["target"] for row in audited] == [call.id]
 
 
 async def ended(running: Running, call_id: str) -> Any:

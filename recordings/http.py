@@ -1,0 +1,123 @@
+"""Recordings on the switch's API: heard or downloaded only by those allowed, every time audited.
+
+    GET /api/calls/{call_id}/recordings             the call's recordings (recordings-listen)
+    GET /api/recordings/{name}/audio                the file to play in the page (audited)
+    GET /api/recordings/{name}/audio?download=1     the file as an attachment (audited)
+
+A branch court's supervisor hears its own court's calls: those for the court, or answered by its
+seats. Nothing is served when the audit entry cannot be written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import asyncpg
+import structlog
+from aiohttp import web
+
+from console.model import AuditAction, Permission, Principal
+from console.sessions import SessionGuard
+from hotline.api import error
+from recordings.service import RecordingService
+from recordings.store import RecordingRow
+
+log = structlog.get_logger(__name__)
+
+# Recording names are the switch's own: a call id, `-2`…, `-message`.
+NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+MEDIA_TYPES = {"wav": "audio/wav", "gsm": "audio/x-gsm", "ulaw": "audio/basic"}
+
+
+def recording_document(row: RecordingRow) -> dict[str, Any]:
+    return {
+        "name": row.name,
+        "call_id": row.call_id,
+        "kind": row.kind,
+        "state": row.state,
+        "started_at": row.started_at.isoformat(),
+        "ended_at": row.ended_at.isoformat() if row.ended_at else None,
+        "duration_ms": row.duration_ms,
+        "size_bytes": row.size_bytes,
+        "audio": f"/api/recordings/{row.name}/audio" if row.state == "stored" else None,
+    }
+
+
+class RecordingsApi:
+    def __init__(
+        self,
+        service: Callable[[], RecordingService | None],
+        seat_platform: Callable[[str], str | None],
+        guard: SessionGuard,
+    ) -> None:
+        self._service = service
+        self._seat_platform = seat_platform
+        self._guard = guard
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_get("/api/calls/{call_id}/recordings", self._of_call)
+        app.router.add_get("/api/recordings/{name}/audio", self._audio)
+
+    def _may_hear(self, principal: Principal, row: RecordingRow) -> bool:
+        """The call's own court, or the court of the seat that answered it."""
+        platforms = {row.home_platform or None}
+        if row.seat_id is not None:
+            platforms.add(self._seat_platform(row.seat_id))
+        return any(
+            self._guard.allows(principal, Permission.RECORDINGS_LISTEN, platform)
+            for platform in platforms
+        )
+
+    async def _of_call(self, request: web.Request) -> web.Response:
+        principal = await self._guard(request, Permission.RECORDINGS_LISTEN)
+        if isinstance(principal, web.Response):
+            return principal
+        service = self._service()
+        if service is None:
+            return error(503, "not-ready", "the switch is starting")
+        call_id = request.match_info["call_id"]
+        rows = [row for row in await service.of_call(call_id) if self._may_hear(principal, row)]
+        return web.json_response(
+            {"call_id": call_id, "recordings": [recording_document(row) for row in rows]}
+        )
+
+    async def _audio(self, request: web.Request) -> web.StreamResponse:
+        principal = await self._guard(request, Permission.RECORDINGS_LISTEN)
+        if isinstance(principal, web.Response):
+            return principal
+        service = self._service()
+        if service is None:
+            return error(503, "not-ready", "the switch is starting")
+        name = request.match_info["name"]
+        download = request.query.get("download", "0")
+        if download not in ("0", "1"):
+            return error(422, "bad-field", "download: 0 or 1")
+        row = await service.get(name) if NAME.fullmatch(name) else None
+        # Someone not allowed learns nothing, not even that it exists.
+        if row is None or not self._may_hear(principal, row):
+            return error(404, "recording-not-found", f"no recording {name} you may hear")
+        path = service.file_of(row)
+        if path is None:
+            return error(409, "recording-not-stored", f"recording {name} is {row.state}, no file")
+        action = (
+            AuditAction.RECORDING_DOWNLOADED if download == "1" else AuditAction.RECORDING_PLAYED
+        )
+        try:
+            await self._guard.audit(
+                principal, action, name, {"call_id": row.call_id}, request=request
+            )
+        except (OSError, asyncpg.PostgresError):
+            log.exception("audit entry not written; recording not served", recording=name)
+            return error(503, "audit-unavailable", "the access cannot be audited now; try again")
+        disposition = "attachment" if download == "1" else "inline"
+        return web.FileResponse(
+            path,
+            headers={
+                "Content-Type": MEDIA_TYPES.get(row.format, "application/octet-stream"),
+                "Content-Disposition": f'{disposition}; filename="{name}.{row.format}"',
+                "Cache-Control": "no-store",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )

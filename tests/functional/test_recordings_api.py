@@ -1,0 +1,120 @@
+"""Recordings through the API: heard or downloaded only by those allowed, each access audited."""
+
+from __future__ import annotations
+
+import aiohttp
+
+from tests.functional.call_harness import (
+    CALLER,
+    Stack,
+    connect_call,
+    eventually_rows,
+    write_wav,
+)
+from tests.functional.test_console import Browser, audit_actions, people  # noqa: F401
+from tests.support import eventually
+
+
+async def recorded_call(stack: Stack) -> str:
+    """A call to HQ answered by high-01, hung up, its 2-second recording filed."""
+    call_id, _seat_channel, bridge = await connect_call(stack)
+    write_wav(stack.spool / f"{call_id}.wav", 2.0)
+    await stack.hang_up(CALLER)
+    await eventually(lambda: stack.requests("DELETE", f"/bridges/{bridge}"))
+    await stack.fake.emit(
+        {
+            "type": "RecordingFinished",
+            "recording": {
+                "name": call_id,
+                "format": "wav",
+                "state": "done",
+                "target_uri": f"bridge:{bridge}",
+            },
+        }
+    )
+    await eventually_rows(
+        stack, "SELECT 1 FROM recordings WHERE name = $1 AND state = 'stored'", call_id
+    )
+    return call_id
+
+
+async def fetch_audio(browser: Browser, path: str) -> tuple[int, dict[str, str], bytes]:
+    async with browser.session.get(f"{browser.base}{path}") as response:
+        return response.status, dict(response.headers), await response.read()
+
+
+async def test_a_supervisor_plays_and_downloads_a_recording_and_both_are_audited(
+    stack: Stack,
+    people: dict[str, Browser],  # noqa: F811
+) -> None:
+    call_id = await recorded_call(stack)
+    zhao = people["zhao"]
+    await zhao.sign_in("zhao")
+    status, listed = await zhao.send("GET", f"/api/calls/{call_id}/recordings")
+    assert status == 200
+    [recording] = listed["recordings"]
+    assert (recording["name"], recording["state"], recording["duration_ms"]) == (
+        call_id,
+        "stored",
+        2000,
+    )
+
+    status, headers, body = await fetch_audio(zhao, recording["audio"])
+    assert status == 200 and body[:4] == b"RIFF" and len(body) == recording["size_bytes"]
+    assert headers["Content-Type"] == "audio/wav"
+    assert headers["Content-Disposition"] == f'inline; filename="{call_id}.wav"'
+    assert headers["Cache-Control"] == "no-store"
+    status, headers, _ = await fetch_audio(zhao, recording["audio"] + "?download=1")
+    assert status == 200 and headers["Content-Disposition"].startswith("attachment;")
+
+    audited = [entry for entry in await audit_actions(stack) if entry[1].startswith("recording")]
+    assert audited == [
+        ("zhao", "recording-played", call_id),
+        ("zhao", "recording-downloaded", call_id),
+    ]
+
+
+async def test_agents_other_courts_and_strangers_hear_nothing(
+    stack: Stack,
+    people: dict[str, Browser],  # noqa: F811
+) -> None:
+    call_id = await recorded_call(stack)
+    zhang, wang = people["zhang"], people["wang"]
+    await zhang.sign_in("zhang")
+    await wang.sign_in("wang")
+    audio = f"/api/recordings/{call_id}/audio"
+
+    status, body = await zhang.send("GET", f"/api/calls/{call_id}/recordings")
+    assert (status, body["error"]) == (403, "forbidden"), "agents do not play recordings"
+    assert (await fetch_audio(zhang, audio))[0] == 403
+    # Chaoyang's supervisor: an HQ call answered by an HQ seat is not theirs to hear.
+    status, body = await wang.send("GET", f"/api/calls/{call_id}/recordings")
+    assert (status, body["recordings"]) == (200, [])
+    status, _, _ = await fetch_audio(wang, audio)
+    assert status == 404
+    async with (
+        aiohttp.ClientSession() as anonymous,
+        anonymous.get(f"{zhang.base}{audio}") as response,
+    ):
+        assert response.status == 401
+    assert not [entry for entry in await audit_actions(stack) if entry[1].startswith("recording")]
+
+
+async def test_odd_names_a_missing_file_and_a_bad_flag_are_refused(
+    stack: Stack,
+    people: dict[str, Browser],  # noqa: F811
+) -> None:
+    call_id = await recorded_call(stack)
+    zhao = people["zhao"]
+    await zhao.sign_in("zhao")
+    for name in ("..%2F..%2Fetc%2Fpasswd", "NOPE", "c-does-not-exist"):
+        status, _, _ = await fetch_audio(zhao, f"/api/recordings/{name}/audio")
+        assert status == 404, name
+    status, _, body = await fetch_audio(zhao, f"/api/recordings/{call_id}/audio?download=yes")
+    assert status == 422 and b"bad-field" in body
+    # The file went missing from the store: nothing to serve, and nothing audited.
+    [row] = await stack.fetch("SELECT path FROM recordings WHERE name = $1", call_id)
+    (stack.hotline.locations.recordings_store_dir / row["path"]).unlink()
+    status, _, body = await fetch_audio(zhao, f"/api/recordings/{call_id}/audio")
+    assert status == 409 and b"recording-not-stored" in body
+    assert not [entry for entry in await audit_actions(stack) if entry[1].startswith("recording")]

@@ -374,7 +374,7 @@ class CallbackService:
             await self._ari.record_bridge(
                 bridge_id, name=call_id, format=self._recordings.format, if_exists="fail"
             )
-            await self._recordings.started(call_id, call_id, bridge_id)
+            await self._recordings.started(call_id, call_id, bridge_id, seat_id=callback.seat_id)
         except AriError as exc:
             log.error("callback recording did not start", error=str(exc))
         log.info("callback connected", seat=callback.seat_id, call_id=call_id)

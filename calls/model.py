@@ -174,6 +174,18 @@ class Call:
         """The current leg's bridge recording: the call id, then `<call id>-2`, `-3`…"""
         return self.id if self.leg == 1 else f"{self.id}-{self.leg}"
 
+    @property
+    def can_hand_over(self) -> bool:
+        """With an agent, no judge on the line and no consultation under way: the agent may
+        transfer the caller or start a consultation."""
+        return (
+            self.state is CallState.CONNECTED
+            and self.seat_id is not None
+            and self.seat_channel_id is not None
+            and self.contact_channel_id is None
+            and self.consult is None
+        )
+
     def channels(self) -> list[str]:
         consulted = self.consult.channel_id if self.consult else None
         return [c for c in (self.caller_channel_id, self.seat_channel_id, consulted) if c]

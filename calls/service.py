@@ -656,7 +656,7 @@ class CallService:
             await self._ari.record_bridge(
                 bridge_id, name=recording_name, format=self._recordings.format, if_exists="fail"
             )
-            await self._recordings.started(recording_name, call.id, bridge_id)
+            await self._recordings.started(recording_name, call.id, bridge_id, seat_id=call.seat_id)
         except AriError as exc:
             # The conversation matters more than its recording: keep the call, flag the gap;
             # after a lost link the resync tries again.

@@ -220,13 +220,7 @@ def decide(
                 return None
             return replace(call, held=False), _off_hold(call)
         case TransferAsked(queue_id):
-            if (
-                call.state is not CallState.CONNECTED
-                or call.contact_channel_id is not None
-                or call.consult is not None
-                or call.seat_id is None
-                or call.seat_channel_id is None
-            ):
+            if not call.can_hand_over:
                 return None
             try:
                 queue = queues(queue_id)
@@ -315,13 +309,7 @@ def _transfer(call: Call, queue: QueuePolicy, now: datetime) -> Decision:
 
 def _consult(call: Call, target: ConsultTarget, blind: bool) -> Decision:
     """The caller waits on hold (music) while the target rings; the agent stays in the bridge."""
-    if (
-        call.state is not CallState.CONNECTED
-        or call.consult is not None
-        or call.contact_channel_id is not None
-        or call.seat_channel_id is None
-        or call.bridge_id is None
-    ):
+    if not call.can_hand_over or call.bridge_id is None:
         # Not a moment to consult: the seat reserved for it goes back at once.
         return call, _release_consulted(target, OfferOutcome.CALLER_LEFT)
     number = call.consults + 1

@@ -15,6 +15,7 @@ from cases.config import CaseQueryPolicy
 from config.base import SECRET_REFERENCE, SecretReference, Strict
 from console.config import ConsoleSection
 from ivr.model import Key, Node, SurveySection
+from recordings.config import RetentionSection
 from routing.policy import PlatformKind, Strategy
 from schedule.config import HoursSection
 from sms.config import SmsSection
@@ -109,6 +110,8 @@ class RecordingsSection(Strict):
     store_dir: Path = Path("var/recordings")
     spool_dir: Path = Path("/var/spool/asterisk/recording")
     format: str = Field("wav", pattern=r"^(wav|gsm|sln)$")
+    # How long recordings are kept; the controller deletes expired ones (hourly) and logs each.
+    retention: RetentionSection = Field(default_factory=RetentionSection)
 
 
 class Prompt(Strict):

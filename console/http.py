@@ -493,11 +493,7 @@ class ConsoleApi:
         queues = {queue.id for queue in self._hotline.holder.current.queues}
         if not isinstance(queue_id, str) or queue_id not in queues:
             return error(422, "bad-field", f"queue: one of {', '.join(sorted(queues))}")
-        if (
-            call.state is not CallState.CONNECTED
-            or call.contact_channel_id is not None
-            or call.consult is not None
-        ):
+        if not call.can_hand_over:
             return error(409, "call-not-transferable", f"the call is {call.state.value}")
         calls = self._hotline.calls
         assert calls is not None
@@ -526,11 +522,7 @@ class ConsoleApi:
         blind = body.get("blind", False)
         if not isinstance(blind, bool):
             return error(422, "bad-field", "blind: true or false")
-        if (
-            call.state is not CallState.CONNECTED
-            or call.contact_channel_id is not None
-            or call.consult is not None
-        ):
+        if not call.can_hand_over:
             return error(409, "call-not-transferable", f"the call is {call.state.value}")
         hotline = self._hotline
         calls, router = hotline.calls, hotline.router

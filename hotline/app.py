@@ -41,12 +41,14 @@ from console.service import ConsoleService
 from console.store import ConsoleStore
 from directory.store import DirectoryStore
 from hotline.http import StatusServer
+from hotline.metrics import LoopLag
 from ivr.case_status import answer_for
 from ivr.model import CaseAnswered
 from ivr.prompts import PromptError, build_prompts, media_uri, synthesize
 from ivr.state import IvrProgram
 from knowledge.service import KnowledgeService
 from knowledge.store import KnowledgeStore
+from recordings.policy import Retention
 from recordings.service import RecordingService
 from recordings.store import RecordingStore
 from routing.policy import QueueRouting, Tier, WaitingEntry
@@ -169,6 +171,14 @@ def callback_settings(config: HotlineConfig) -> CallbackSettings:
     )
 
 
+def retention_settings(
+    config: HotlineConfig,
+) -> tuple[Retention, Callable[[str], str | None]]:
+    """How long recordings are kept, and the skill (the retention category) of each queue."""
+    skills = {queue.id: queue.skill.value for queue in config.queues}
+    return config.recordings.retention.retention(), skills.get
+
+
 def consult_settings(config: HotlineConfig) -> ConsultSettings:
     return ConsultSettings(
         judges=tuple(config.transfer.consulting_judges),
@@ -255,6 +265,7 @@ class Hotline:
         self.urgent: UrgentContactService | None = None
         self.directory: DirectoryStore | None = None
         self.recordings: RecordingService | None = None
+        self.loop_lag = LoopLag()
         self.work_orders: WorkOrderService | None = None
         self.outbox: OutboxStore | None = None
         self._work_order_settings = self._work_orders_from(holder.current)
@@ -482,11 +493,16 @@ class Hotline:
         await self._background(stack, router.run(), "router")
         await self._background(stack, work_orders.run(), "work-orders")
         await self._background(stack, self._tidy_console(), "console-tidy")
+        await self._background(stack, self.loop_lag.run(), "loop-lag")
+        await self._background(stack, recordings.run_purge(self._retention), "recordings-retention")
         if self._watch_config:
             await self._background(stack, self.watch_config(), "config-watch")
         status = StatusServer(self, self._secrets.resolve(config.hotline.api_token))
         self.status_url = await status.start(self._status_listen)
         stack.push_async_callback(status.stop)
+
+    def _retention(self) -> tuple[Retention, Callable[[str], str | None]]:
+        return retention_settings(self.holder.current)
 
     async def _tidy_console(self) -> None:
         while True:

@@ -285,6 +285,21 @@ def cmd_user(args: argparse.Namespace) -> int:
         return 1
 
 
+def cmd_recordings(args: argparse.Namespace) -> int:
+    from recordings.cli import run_command
+    from sandbox import SandboxError
+    from store.database import StoreError
+
+    configure_logging(level="warning")
+    config = _load_or_exit(_config_path(args.config))
+    try:
+        with _import_database(config, Path(args.var_dir)) as database:
+            return asyncio.run(_with_pool(database, lambda pool: run_command(args, pool, config)))
+    except (SandboxError, SecretMissingError, StoreError) as exc:
+        print(f"hotline: {exc}", file=sys.stderr)
+        return 1
+
+
 def cmd_dial(args: argparse.Namespace) -> int:
     from hotline.dial import dial_from_terminal
 
@@ -600,6 +615,10 @@ def build_parser() -> argparse.ArgumentParser:
     from console.cli import add_commands as add_user_commands
 
     add_user_commands(commands, _config_options, cmd_user)
+
+    from recordings.cli import add_commands as add_recordings_commands
+
+    add_recordings_commands(commands, _config_options, cmd_recordings)
 
     importing = commands.add_parser("import", help="import data from files")
     import_commands = importing.add_subparsers(dest="import_command", required=True)

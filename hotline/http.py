@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
+import structlog
 from aiohttp import web
 
 from agents.model import Seat, StatusSource
@@ -23,12 +24,15 @@ from console.sessions import SessionGuard
 from directory.http import DirectoryApi
 from hotline.api import error, json_object
 from hotline.logs import mask_phone
+from hotline.metrics import Snapshot, call_counts, counts, render, seat_counts
 from knowledge.http import KnowledgeApi
 from recordings.http import RecordingsApi
 from supervision.http import SupervisionApi
 from urgent.service import UrgentError
 from urgent.store import ContactRow
 from workorders.http import WorkOrderApi
+
+log = structlog.get_logger(__name__)
 
 if TYPE_CHECKING:
     from hotline.app import Hotline
@@ -108,6 +112,7 @@ class StatusServer:
         host, _, port = listen.rpartition(":")
         app = web.Application(client_max_size=16 * 1024)
         app.router.add_get("/api/status", self._status)
+        app.router.add_get("/metrics", self._metrics)
         app.router.add_get("/api/seats", self._seats)
         app.router.add_post("/api/seats/{seat_id}/status", self._set_status)
         app.router.add_post("/api/seats/{seat_id}/platform", self._serve_platform)
@@ -155,6 +160,48 @@ class StatusServer:
         document["callbacks_today"] = await self._callbacks_today()
         document["work_orders"] = await self._work_orders_now()
         return web.json_response(document)
+
+    async def _metrics(self, request: web.Request) -> web.Response:
+        """Prometheus scrapes this with the API token (`authorization: {credentials: …}`)."""
+        principal = await self._everywhere(request)
+        if isinstance(principal, web.Response):
+            return principal
+        hotline = self._hotline
+        seats = hotline.seats.seats()
+        seat_states, seat_statuses = seat_counts(
+            (seat.state for seat in seats), (seat.status for seat in seats)
+        )
+        queues = [queue.id for queue in hotline.holder.current.queues]
+        waiting = hotline.router.waiting() if hotline.router else []
+        live = hotline.calls.live_calls() if hotline.calls else []
+        pending = failed = overdue = None
+        try:
+            if hotline.outbox is not None:
+                backlog = await hotline.outbox.backlog()
+                pending, failed = backlog.pending + backlog.sending, backlog.failed
+            if hotline.work_orders is not None:
+                overdue = (await hotline.work_orders.figures()).overdue
+        except (OSError, asyncpg.PostgresError):
+            log.warning("metrics: the database did not answer")
+        snapshot = Snapshot(
+            calls_by_state=call_counts(call.state for call in live),
+            waiting_by_queue=counts((entry.queue_id for entry in waiting), queues),
+            seats_by_state=seat_states,
+            seats_by_status=seat_statuses,
+            ari_connected=bool(hotline.events and hotline.events.connected),
+            loop_lag_s=hotline.loop_lag.last_s,
+            loop_lag_max_s=hotline.loop_lag.max_s,
+            sms_pending=pending,
+            sms_failed=failed,
+            work_orders_overdue=overdue,
+            supervisions=len(hotline.supervision.sessions()) if hotline.supervision else 0,
+        )
+        return web.Response(
+            text=render(snapshot),
+            content_type="text/plain",
+            charset="utf-8",
+            headers={"Cache-Control": "no-store"},
+        )
 
     async def _work_orders_now(self) -> dict[str, Any] | None:
         """Work orders waiting for a reply and the SMS not delivered yet."""

@@ -5,7 +5,9 @@
     GET /api/recordings/{name}/audio?download=1     the file as an attachment (audited)
 
 A branch court's supervisor hears its own court's calls: those for the court, or answered by its
-seats. Nothing is served when the audit entry cannot be written.
+seats. Nothing is served when the audit entry cannot be written. Each hearing checks the file
+against the SHA-256 taken when it was filed; an altered one is served flagged
+(`X-Recording-Integrity: altered`).
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ def recording_document(row: RecordingRow) -> dict[str, Any]:
         "ended_at": row.ended_at.isoformat() if row.ended_at else None,
         "duration_ms": row.duration_ms,
         "size_bytes": row.size_bytes,
+        "sha256": row.sha256,
+        "integrity": row.integrity,
         "audio": f"/api/recordings/{row.name}/audio" if row.state == "stored" else None,
     }
 
@@ -70,13 +74,22 @@ class RecordingsApi:
             for platform in platforms
         )
 
-    async def _of_call(self, request: web.Request) -> web.Response:
+    async def _allowed(
+        self, request: web.Request
+    ) -> tuple[Principal, RecordingService] | web.Response:
         principal = await self._guard(request, Permission.RECORDINGS_LISTEN)
         if isinstance(principal, web.Response):
             return principal
         service = self._service()
         if service is None:
             return error(503, "not-ready", "the switch is starting")
+        return principal, service
+
+    async def _of_call(self, request: web.Request) -> web.Response:
+        allowed = await self._allowed(request)
+        if isinstance(allowed, web.Response):
+            return allowed
+        principal, service = allowed
         call_id = request.match_info["call_id"]
         rows = [row for row in await service.of_call(call_id) if self._may_hear(principal, row)]
         return web.json_response(
@@ -84,12 +97,10 @@ class RecordingsApi:
         )
 
     async def _audio(self, request: web.Request) -> web.StreamResponse:
-        principal = await self._guard(request, Permission.RECORDINGS_LISTEN)
-        if isinstance(principal, web.Response):
-            return principal
-        service = self._service()
-        if service is None:
-            return error(503, "not-ready", "the switch is starting")
+        allowed = await self._allowed(request)
+        if isinstance(allowed, web.Response):
+            return allowed
+        principal, service = allowed
         name = request.match_info["name"]
         download = request.query.get("download", "0")
         if download not in ("0", "1"):
@@ -98,15 +109,22 @@ class RecordingsApi:
         # Someone not allowed learns nothing, not even that it exists.
         if row is None or not self._may_hear(principal, row):
             return error(404, "recording-not-found", f"no recording {name} you may hear")
+        # Checked on every hearing: an altered file is still served (it is evidence of its
+        # own), but flagged in the answer, the row, the log and the audit entry.
+        found = await service.verify(row)
         path = service.file_of(row)
         if path is None:
-            return error(409, "recording-not-stored", f"recording {name} is {row.state}, no file")
+            return error(409, "recording-not-stored", f"recording {name}: no file ({found})")
         action = (
             AuditAction.RECORDING_DOWNLOADED if download == "1" else AuditAction.RECORDING_PLAYED
         )
         try:
             await self._guard.audit(
-                principal, action, name, {"call_id": row.call_id}, request=request
+                principal,
+                action,
+                name,
+                {"call_id": row.call_id, "integrity": found.value},
+                request=request,
             )
         except (OSError, asyncpg.PostgresError):
             log.exception("audit entry not written; recording not served", recording=name)
@@ -119,5 +137,7 @@ class RecordingsApi:
                 "Content-Disposition": f'{disposition}; filename="{name}.{row.format}"',
                 "Cache-Control": "no-store",
                 "X-Content-Type-Options": "nosniff",
+                "X-Recording-Integrity": found.value,
+                "X-Recording-SHA256": row.sha256 or "",
             },
         )

@@ -7,6 +7,8 @@ from datetime import datetime
 
 import asyncpg
 
+from recordings.policy import Kept
+
 
 @dataclass(frozen=True)
 class PendingRecording:
@@ -33,6 +35,8 @@ class RecordingRow:
     path: str | None  # under the store directory, once stored
     home_platform: str
     seat_id: str | None
+    sha256: str | None  # taken when the file was filed
+    integrity: str  # recordings.policy.Integrity, as last checked
 
 
 class RecordingStore:
@@ -47,28 +51,39 @@ class RecordingStore:
         file_format: str,
         at: datetime,
         kind: str = "call",
+        seat_id: str | None = None,
     ) -> None:
         await self._pool.execute(
-            "INSERT INTO recordings (name, call_id, target_id, format, state, started_at, kind)"
-            " VALUES ($1,$2,$3,$4,'recording',$5,$6) ON CONFLICT (name) DO NOTHING",
+            "INSERT INTO recordings"
+            " (name, call_id, target_id, format, state, started_at, kind, seat_id)"
+            " VALUES ($1,$2,$3,$4,'recording',$5,$6,$7) ON CONFLICT (name) DO NOTHING",
             name,
             call_id,
             target_id,
             file_format,
             at,
             kind,
+            seat_id,
         )
 
     async def stored(
-        self, name: str, path: str, duration_ms: int, size_bytes: int, at: datetime
+        self,
+        name: str,
+        path: str,
+        duration_ms: int,
+        size_bytes: int,
+        sha256: str,
+        at: datetime,
     ) -> None:
         await self._pool.execute(
             "UPDATE recordings SET state='stored', path=$2, duration_ms=$3, size_bytes=$4,"
-            " ended_at=$5 WHERE name=$1 AND state='recording'",
+            " sha256=$5, integrity='ok', checked_at=$6, ended_at=$6"
+            " WHERE name=$1 AND state='recording'",
             name,
             path,
             duration_ms,
             size_bytes,
+            sha256,
             at,
         )
 
@@ -95,7 +110,8 @@ class RecordingStore:
     async def of_call(self, call_id: str) -> list[RecordingRow]:
         rows = await self._pool.fetch(
             "SELECT r.name, r.call_id, r.kind, r.state, r.format, r.started_at, r.ended_at,"
-            " r.duration_ms, r.size_bytes, r.path, c.home_platform, c.seat_id"
+            " r.duration_ms, r.size_bytes, r.path, c.home_platform,"
+            " COALESCE(r.seat_id, c.seat_id) AS seat_id, r.sha256, r.integrity"
             " FROM recordings r JOIN calls c ON c.id = r.call_id"
             " WHERE r.call_id=$1 ORDER BY r.started_at",
             call_id,
@@ -105,8 +121,46 @@ class RecordingStore:
     async def get(self, name: str) -> RecordingRow | None:
         row = await self._pool.fetchrow(
             "SELECT r.name, r.call_id, r.kind, r.state, r.format, r.started_at, r.ended_at,"
-            " r.duration_ms, r.size_bytes, r.path, c.home_platform, c.seat_id"
+            " r.duration_ms, r.size_bytes, r.path, c.home_platform,"
+            " COALESCE(r.seat_id, c.seat_id) AS seat_id, r.sha256, r.integrity"
             " FROM recordings r JOIN calls c ON c.id = r.call_id WHERE r.name=$1",
             name,
         )
         return RecordingRow(**dict(row)) if row is not None else None
+
+    async def kept_until(self, ended_by: datetime) -> list[tuple[Kept, str | None]]:
+        """Stored recordings that ended by then, each with the call's (last) queue."""
+        rows = await self._pool.fetch(
+            "SELECT r.name, r.call_id, r.kind, r.ended_at, c.queue_id"
+            " FROM recordings r JOIN calls c ON c.id = r.call_id"
+            " WHERE r.state='stored' AND r.ended_at <= $1 ORDER BY r.ended_at",
+            ended_by,
+        )
+        return [
+            (Kept(row["name"], row["call_id"], row["kind"], None, row["ended_at"]), row["queue_id"])
+            for row in rows
+        ]
+
+    async def purged(self, name: str, category: str, at: datetime) -> bool:
+        done: str | None = await self._pool.fetchval(
+            "UPDATE recordings SET state='purged', purged_at=$2, retention_category=$3"
+            " WHERE name=$1 AND state='stored' RETURNING name",
+            name,
+            at,
+            category,
+        )
+        return done is not None
+
+    async def checked(self, name: str, integrity: str, at: datetime) -> None:
+        await self._pool.execute(
+            "UPDATE recordings SET integrity=$2, checked_at=$3 WHERE name=$1",
+            name,
+            integrity,
+            at,
+        )
+
+    async def stored_names(self) -> list[str]:
+        rows = await self._pool.fetch(
+            "SELECT name FROM recordings WHERE state='stored' ORDER BY ended_at"
+        )
+        return [row["name"] for row in rows]

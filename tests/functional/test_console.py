@@ -692,6 +692,15 @@ async def test_an_agent_transfers_the_caller_to_another_queue_and_the_next_seat_
         ]
     )
     assert records, "the second leg has its own recording"
+    legs = await eventually_rows(
+        stack,
+        "SELECT name, seat_id FROM recordings WHERE call_id = $1 AND name = $2",
+        call_id,
+        f"{call_id}-2",
+    )
+    assert legs[0]["seat_id"] == "chaoyang-01"
+    [first] = await stack.fetch("SELECT seat_id FROM recordings WHERE name = $1", call_id)
+    assert first["seat_id"] == "high-01", "each leg's recording names its own seat"
     [row] = await stack.fetch("SELECT queue_id, seat_id FROM calls WHERE id = $1", call_id)
     assert (row["queue_id"], row["seat_id"]) == ("complaint", "chaoyang-01")
 

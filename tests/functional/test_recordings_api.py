@@ -118,3 +118,39 @@ async def test_odd_names_a_missing_file_and_a_bad_flag_are_refused(
     status, _, body = await fetch_audio(zhao, f"/api/recordings/{call_id}/audio")
     assert status == 409 and b"recording-not-stored" in body
     assert not [entry for entry in await audit_actions(stack) if entry[1].startswith("recording")]
+    _, listed = await zhao.send("GET", f"/api/calls/{call_id}/recordings")
+    assert listed["recordings"][0]["integrity"] == "missing"
+
+
+async def test_an_altered_recording_is_served_flagged_and_the_flag_is_audited(
+    stack: Stack,
+    people: dict[str, Browser],  # noqa: F811
+) -> None:
+    call_id = await recorded_call(stack)
+    zhao = people["zhao"]
+    await zhao.sign_in("zhao")
+    _, listed = await zhao.send("GET", f"/api/calls/{call_id}/recordings")
+    [recording] = listed["recordings"]
+    assert recording["integrity"] == "ok" and len(recording["sha256"]) == 64
+    status, headers, _ = await fetch_audio(zhao, recording["audio"])
+    assert headers["X-Recording-Integrity"] == "ok"
+    assert headers["X-Recording-SHA256"] == recording["sha256"]
+
+    [row] = await stack.fetch("SELECT path FROM recordings WHERE name = $1", call_id)
+    stored = stack.hotline.locations.recordings_store_dir / row["path"]
+    data = bytearray(stored.read_bytes())
+    data[-2] ^= 0x55
+    stored.write_bytes(bytes(data))
+    status, headers, body = await fetch_audio(zhao, recording["audio"] + "?download=1")
+    assert status == 200 and body == bytes(data), "evidence is served as it is, flagged"
+    assert headers["X-Recording-Integrity"] == "altered"
+    _, listed = await zhao.send("GET", f"/api/calls/{call_id}/recordings")
+    assert listed["recordings"][0]["integrity"] == "altered"
+    details = await stack.fetch(
+        "SELECT action, detail->>'integrity' AS integrity FROM audit_log"
+        " WHERE action LIKE 'recording-%' ORDER BY id"
+    )
+    assert [tuple(d) for d in details] == [
+        ("recording-played", "ok"),
+        ("recording-downloaded", "altered"),
+    ]

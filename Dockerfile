@@ -21,6 +21,7 @@ COPY directory directory
 COPY hotline hotline
 COPY ivr ivr
 COPY knowledge knowledge
+COPY quality quality
 COPY recordings recordings
 COPY routing routing
 COPY sandbox sandbox

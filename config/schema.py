@@ -15,6 +15,7 @@ from cases.config import CaseQueryPolicy
 from config.base import SECRET_REFERENCE, SecretReference, Strict
 from console.config import ConsoleSection
 from ivr.model import Key, Node, SurveySection
+from quality.config import QualitySection
 from recordings.config import RetentionSection
 from routing.policy import PlatformKind, Strategy
 from schedule.config import HoursSection
@@ -257,6 +258,8 @@ class HotlineConfig(Strict):
     console: ConsoleSection = Field(default_factory=ConsoleSection)
     # Consulting judges an agent may consult and hand a caller to (咨询转接).
     transfer: TransferSection = Field(default_factory=TransferSection)
+    # Follow-up callbacks on a weekly sample of closed work orders, and their grading (质检回访).
+    quality: QualitySection = Field(default_factory=QualitySection)
     prompts: PromptsSection
     ivr: IvrSection
     platforms: list[Platform] = Field(min_length=1)

@@ -32,6 +32,8 @@ class Permission(StrEnum):
     WORK_ORDERS_EDIT = "work-orders-edit"  # create, close, reopen
     PERSONAL_DATA = "personal-data"  # numbers in full (audited)
     RECORDINGS_LISTEN = "recordings-listen"  # play or download a call's recording (audited)
+    FOLLOW_UPS = "follow-ups"  # call litigants back on sampled work orders, record the answers
+    QUALITY_REVIEW = "quality-review"  # draw the weekly sample, review and override grades
     KNOWLEDGE_READ = "knowledge-read"
     KNOWLEDGE_EDIT = "knowledge-edit"
     DIRECTORY_EDIT = "directory-edit"

@@ -18,6 +18,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.WORK_ORDERS_VIEW,
             P.WORK_ORDERS_EDIT,
             P.KNOWLEDGE_READ,
+            P.FOLLOW_UPS,
         }
     ),
     Role.SUPERVISOR: frozenset(
@@ -31,6 +32,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.WORK_ORDERS_EDIT,
             P.PERSONAL_DATA,
             P.RECORDINGS_LISTEN,
+            P.FOLLOW_UPS,
+            P.QUALITY_REVIEW,
             P.KNOWLEDGE_READ,
             P.KNOWLEDGE_EDIT,
         }

@@ -48,6 +48,11 @@ from ivr.prompts import PromptError, build_prompts, media_uri, synthesize
 from ivr.state import IvrProgram
 from knowledge.service import KnowledgeService
 from knowledge.store import KnowledgeStore
+from quality.dial import CITIZEN_ARG as FOLLOW_UP_CITIZEN_ARG
+from quality.dial import SEAT_ARG as FOLLOW_UP_SEAT_ARG
+from quality.dialer import DialSettings, FollowUpDialer
+from quality.service import QualityService
+from quality.store import QualityStore
 from recordings.policy import Retention
 from recordings.service import RecordingService
 from recordings.store import RecordingStore
@@ -171,6 +176,11 @@ def callback_settings(config: HotlineConfig) -> CallbackSettings:
     )
 
 
+def follow_up_dial_settings(config: HotlineConfig) -> DialSettings:
+    carrier = next((c.name for c in config.asterisk.carriers if c.outbound), None)
+    return DialSettings(carrier, config.hotline.numbers[0], config.agents.callback_ring_s)
+
+
 def retention_settings(
     config: HotlineConfig,
 ) -> tuple[Retention, Callable[[str], str | None]]:
@@ -266,6 +276,8 @@ class Hotline:
         self.directory: DirectoryStore | None = None
         self.recordings: RecordingService | None = None
         self.loop_lag = LoopLag()
+        self.quality: QualityService | None = None
+        self.follow_up_calls: FollowUpDialer | None = None
         self.work_orders: WorkOrderService | None = None
         self.outbox: OutboxStore | None = None
         self._work_order_settings = self._work_orders_from(holder.current)
@@ -417,6 +429,24 @@ class Hotline:
             lambda: [platform.id for platform in self.holder.current.platforms],
         )
         self.knowledge = KnowledgeService(KnowledgeStore(pool), self._clock)
+        quality_store = QualityStore(pool)
+        self.quality = QualityService(
+            quality_store,
+            lambda: self.holder.current.quality,
+            lambda: self.holder.current.hours.zone,
+            self._clock,
+        )
+        self.follow_up_calls = follow_up_calls = FollowUpDialer(
+            ari,
+            self.quality,
+            quality_store,
+            recordings,
+            self.seats,
+            router,
+            lambda: follow_up_dial_settings(self.holder.current),
+            self._clock,
+        )
+        stack.push_async_callback(follow_up_calls.stop)
         self.supervision = supervision = SupervisionService(
             ari, self.seats, calls.call, config.hotline.numbers[0], self._clock
         )
@@ -457,6 +487,9 @@ class Hotline:
                 if event.args[:1] == [SUPERVISION_APP_ARG]:
                     await supervision.handle_event(event)
                     return
+                if event.args[:1] in ([FOLLOW_UP_SEAT_ARG], [FOLLOW_UP_CITIZEN_ARG]):
+                    await follow_up_calls.handle_event(event)
+                    return
             elif isinstance(event, ari_events.PlaybackFinished):
                 if urgent.owns_channel(event.playback.target_uri.removeprefix("channel:")):
                     await urgent.handle_event(event)
@@ -478,6 +511,11 @@ class Hotline:
             ) and callbacks.owns_channel(event.channel.id):
                 await callbacks.handle_event(event)
                 return
+            elif isinstance(
+                event, ari_events.StasisEnd | ari_events.ChannelDestroyed
+            ) and follow_up_calls.owns_channel(event.channel.id):
+                await follow_up_calls.handle_event(event)
+                return
             await calls.handle_event(event)
 
         self.events = AriEventStream(
@@ -494,6 +532,7 @@ class Hotline:
         await self._background(stack, work_orders.run(), "work-orders")
         await self._background(stack, self._tidy_console(), "console-tidy")
         await self._background(stack, self.loop_lag.run(), "loop-lag")
+        await self._background(stack, self.quality.run(), "quality")
         await self._background(stack, recordings.run_purge(self._retention), "recordings-retention")
         if self._watch_config:
             await self._background(stack, self.watch_config(), "config-watch")

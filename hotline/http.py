@@ -26,6 +26,7 @@ from hotline.api import error, json_object
 from hotline.logs import mask_phone
 from hotline.metrics import Snapshot, call_counts, counts, render, seat_counts
 from knowledge.http import KnowledgeApi
+from quality.http import QualityApi
 from recordings.http import RecordingsApi
 from supervision.http import SupervisionApi
 from urgent.service import UrgentError
@@ -125,6 +126,12 @@ class StatusServer:
         KnowledgeApi(lambda: self._hotline.knowledge, self._guard).add_routes(app)
         SupervisionApi(
             lambda: self._hotline.supervision, self._hotline.seats, self._guard
+        ).add_routes(app)
+        QualityApi(
+            lambda: self._hotline.quality,
+            lambda: self._hotline.follow_up_calls,
+            self._hotline.seats,
+            self._guard,
         ).add_routes(app)
         RecordingsApi(
             lambda: self._hotline.recordings, self._seat_platform, self._guard

@@ -275,6 +275,48 @@
     }
   });
 
+  // 回访: the sampled follow-ups of this agent's courts, called from the chosen seat.
+  const ANSWERS = [["yes", "是"], ["no", "否"], ["unknown", "不清楚"]];
+  async function loadFollowUps() {
+    if (!H.can("follow-ups")) return;
+    $("follow-up-card").hidden = false;
+    try {
+      const open = await H.call("GET", "/api/follow-ups?state=open");
+      $("follow-ups").replaceChildren(...(open.length ? open.map(followUpItem)
+        : [H.el("li", { class: "muted" }, "暂无待回访工单")]));
+    } catch (problem) {
+      $("follow-up-error").textContent = problem.message;
+    }
+  }
+
+  function followUpItem(task) {
+    const selects = Object.entries(task.questions).map(([name, question]) =>
+      H.el("label", {}, question, H.el("select", { "data-answer": name },
+        ANSWERS.map(([value, text]) => H.el("option", { value }, text)))));
+    const act = (path, body) => async () => {
+      $("follow-up-error").textContent = "";
+      try {
+        await H.call("POST", "/api/follow-ups/" + task.id + path, body());
+        await loadFollowUps();
+      } catch (problem) {
+        $("follow-up-error").textContent = problem.message;
+      }
+    };
+    const answers = () => Object.fromEntries(selects.map((label) => {
+      const select = label.querySelector("select");
+      return [select.dataset.answer, select.value];
+    }));
+    return H.el("li", { class: "follow-up", "data-follow-up": task.id },
+      H.el("div", { class: "row" },
+        "工单 #" + task.work_order_id + " · " + task.caller + " · 已拨 " + task.attempts + " 次",
+        H.el("button", { type: "button", onclick: act("/call", () => ({ seat: $("seat").value })) }, "拨打"),
+        H.el("button", { type: "button", onclick: act("/attempts", () => ({ outcome: "no_answer" })) }, "未接通")),
+      ...selects,
+      H.el("button", { type: "button", class: "primary",
+        onclick: act("/attempts", () => ({ outcome: "answered", answers: answers() })) }, "记录答复"));
+  }
+  loadFollowUps();
+
   $("knowledge-search").addEventListener("submit", async (event) => {
     event.preventDefault();
     const q = $("knowledge-q").value.trim();

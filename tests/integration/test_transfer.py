@@ -60,7 +60,7 @@ async def test_an_agent_consults_a_complaints_seat_then_hands_the_caller_over(
     running: Running, tmp_path: Path
 ) -> None:
     async with seat_phones(running, tmp_path, {"high-01": ("127.0.0.31", True)}):
-        caller = await start_caller(running.asterisk, tmp_path / "caller", talk_ms=15_000)
+        caller = await start_caller(running.asterisk, tmp_path / "caller", talk_ms=25_000)
         call = await connected_call(running, "high-01")
         assert call.bridge_id is not None and call.seat_channel_id is not None
         # The complaints seat comes on duty once the caller is with high-01.

@@ -23,6 +23,7 @@ COPY ivr ivr
 COPY knowledge knowledge
 COPY quality quality
 COPY recordings recordings
+COPY reports reports
 COPY routing routing
 COPY sandbox sandbox
 COPY schedule schedule

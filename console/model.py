@@ -34,6 +34,7 @@ class Permission(StrEnum):
     RECORDINGS_LISTEN = "recordings-listen"  # play or download a call's recording (audited)
     FOLLOW_UPS = "follow-ups"  # call litigants back on sampled work orders, record the answers
     QUALITY_REVIEW = "quality-review"  # draw the weekly sample, review and override grades
+    REPORTS_VIEW = "reports-view"  # daily, weekly and monthly reports
     KNOWLEDGE_READ = "knowledge-read"
     KNOWLEDGE_EDIT = "knowledge-edit"
     DIRECTORY_EDIT = "directory-edit"

@@ -34,6 +34,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.RECORDINGS_LISTEN,
             P.FOLLOW_UPS,
             P.QUALITY_REVIEW,
+            P.REPORTS_VIEW,
             P.KNOWLEDGE_READ,
             P.KNOWLEDGE_EDIT,
         }

@@ -292,6 +292,7 @@ class Hotline:
         self.knowledge: KnowledgeService | None = None
         self.supervision: SupervisionService | None = None
         self.feed: LiveFeed | None = None
+        self.pool: asyncpg.Pool | None = None
         self.status_url = ""
 
     @property
@@ -317,7 +318,7 @@ class Hotline:
 
     async def _start(self, stack: AsyncExitStack) -> None:
         config = self.holder.current
-        pool = await create_pool(self._database, max_size=config.database.pool_size)
+        self.pool = pool = await create_pool(self._database, max_size=config.database.pool_size)
         stack.push_async_callback(pool.close)
         await migrate(pool)
 

@@ -285,8 +285,11 @@ def cmd_user(args: argparse.Namespace) -> int:
         return 1
 
 
-def cmd_recordings(args: argparse.Namespace) -> int:
-    from recordings.cli import run_command
+def _database_command(
+    args: argparse.Namespace,
+    run: Callable[[argparse.Namespace, asyncpg.Pool, HotlineConfig], Awaitable[int]],
+) -> int:
+    """A command that works on the database (the configured one, or the sandbox's cluster)."""
     from sandbox import SandboxError
     from store.database import StoreError
 
@@ -294,10 +297,22 @@ def cmd_recordings(args: argparse.Namespace) -> int:
     config = _load_or_exit(_config_path(args.config))
     try:
         with _import_database(config, Path(args.var_dir)) as database:
-            return asyncio.run(_with_pool(database, lambda pool: run_command(args, pool, config)))
+            return asyncio.run(_with_pool(database, lambda pool: run(args, pool, config)))
     except (SandboxError, SecretMissingError, StoreError) as exc:
         print(f"hotline: {exc}", file=sys.stderr)
         return 1
+
+
+def cmd_recordings(args: argparse.Namespace) -> int:
+    from recordings.cli import run_command
+
+    return _database_command(args, run_command)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from reports.cli import run_command
+
+    return _database_command(args, run_command)
 
 
 def cmd_dial(args: argparse.Namespace) -> int:
@@ -619,6 +634,10 @@ def build_parser() -> argparse.ArgumentParser:
     from recordings.cli import add_commands as add_recordings_commands
 
     add_recordings_commands(commands, _config_options, cmd_recordings)
+
+    from reports.cli import add_commands as add_report_commands
+
+    add_report_commands(commands, _config_options, cmd_report)
 
     importing = commands.add_parser("import", help="import data from files")
     import_commands = importing.add_subparsers(dest="import_command", required=True)

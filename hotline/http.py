@@ -28,6 +28,7 @@ from hotline.metrics import Snapshot, call_counts, counts, render, seat_counts
 from knowledge.http import KnowledgeApi
 from quality.http import QualityApi
 from recordings.http import RecordingsApi
+from reports.http import ReportsApi
 from supervision.http import SupervisionApi
 from urgent.service import UrgentError
 from urgent.store import ContactRow
@@ -126,6 +127,12 @@ class StatusServer:
         KnowledgeApi(lambda: self._hotline.knowledge, self._guard).add_routes(app)
         SupervisionApi(
             lambda: self._hotline.supervision, self._hotline.seats, self._guard
+        ).add_routes(app)
+        ReportsApi(
+            lambda: self._hotline.pool,
+            lambda: self._hotline.holder.current,
+            lambda: self._hotline.clock(),
+            self._guard,
         ).add_routes(app)
         QualityApi(
             lambda: self._hotline.quality,

@@ -196,17 +196,26 @@ class QualityApi:
             ]
         )
 
-    async def _attempt(self, request: web.Request) -> web.Response:
-        allowed = await self._allowed(request, Permission.FOLLOW_UPS)
-        if isinstance(allowed, web.Response):
-            return allowed
-        principal, service = allowed
+    async def _follow_up_of(
+        self, request: web.Request, principal: Principal, service: QualityService
+    ) -> FollowUpRow | web.Response:
+        """The follow-up in the path, if it is of a court this user may work for."""
         follow_up_id = _id(request.match_info["id"])
         found = await service.follow_up(follow_up_id) if follow_up_id else None
         if found is None or not self._guard.allows(
             principal, Permission.FOLLOW_UPS, found.court_id
         ):
             return error(404, "follow-up-not-found", "no such follow-up of your court")
+        return found
+
+    async def _attempt(self, request: web.Request) -> web.Response:
+        allowed = await self._allowed(request, Permission.FOLLOW_UPS)
+        if isinstance(allowed, web.Response):
+            return allowed
+        principal, service = allowed
+        found = await self._follow_up_of(request, principal, service)
+        if isinstance(found, web.Response):
+            return found
         body = await json_object(request)
         if isinstance(body, web.Response):
             return body
@@ -244,12 +253,9 @@ class QualityApi:
         dialer = self._dialer()
         if dialer is None:
             return error(503, "not-ready", "the switch is starting")
-        follow_up_id = _id(request.match_info["id"])
-        found = await service.follow_up(follow_up_id) if follow_up_id else None
-        if found is None or not self._guard.allows(
-            principal, Permission.FOLLOW_UPS, found.court_id
-        ):
-            return error(404, "follow-up-not-found", "no such follow-up of your court")
+        found = await self._follow_up_of(request, principal, service)
+        if isinstance(found, web.Response):
+            return found
         body = await json_object(request)
         if isinstance(body, web.Response):
             return body

@@ -189,9 +189,13 @@ class SeatBoard:
             seat.idle_since = now
         self.changed()
 
-    def try_reserve(self, seat_id: str, call_id: str, now: datetime) -> bool:
+    def try_reserve(
+        self, seat_id: str, call_id: str, now: datetime, *, calling_out: bool = False
+    ) -> bool:
+        """Hold an idle seat for `call_id`: an offer (only an available agent's), or with
+        `calling_out` a call the agent asked for (a paused agent's too)."""
         seat = self._seats.get(seat_id)
-        if seat is None or not seat.offerable:
+        if seat is None or not (seat.can_call_out if calling_out else seat.offerable):
             return False
         seat.call_id = call_id
         self._move(seat, SeatState.RESERVED, "reserve", now)

@@ -92,6 +92,17 @@ class Seat:
     retired: bool = False  # removed from the config while on a call; dropped once free
 
     @property
+    def can_call_out(self) -> bool:
+        """Free to place a call the agent asked for (a follow-up): logged in, registered and
+        idle; a paused agent may — pausing is how agents keep callers away while they do it."""
+        return (
+            self.registered
+            and not self.retired
+            and self.status is not AgentStatus.LOGGED_OUT
+            and self.state is SeatState.IDLE
+        )
+
+    @property
     def offerable(self) -> bool:
         return (
             self.registered

@@ -85,7 +85,7 @@ class FollowUpDialer:
         if follow_up_id in self._runtimes:
             raise QualityError("follow-up-calling", "this follow-up is being called now")
         holder = f"{HOLDER_PREFIX}{follow_up_id}"
-        if not self._seats.try_reserve(seat_id, holder, self._clock()):
+        if not self._seats.try_reserve(seat_id, holder, self._clock(), calling_out=True):
             raise QualityError("seat-not-free", f"seat {seat_id} is not free to call out")
         call_id = new_call_id()
         call = d.FollowUpCall(

@@ -68,6 +68,29 @@ def test_reserve_of_seat_whose_agent_is_not_available_fails(status: AgentStatus)
     assert board.try_reserve("high-01", "c1", T0) is False
 
 
+@pytest.mark.parametrize(
+    ("status", "registered", "busy", "expected"),
+    [
+        (AgentStatus.PAUSED, True, False, True),  # pausing keeps callers away while calling out
+        (AgentStatus.AVAILABLE, True, False, True),
+        (AgentStatus.LOGGED_OUT, True, False, False),
+        (AgentStatus.PAUSED, False, False, False),
+        (AgentStatus.PAUSED, True, True, False),  # on a call already
+    ],
+    ids=str,
+)
+def test_a_seat_may_call_out_when_logged_in_idle_and_registered(
+    status: AgentStatus, registered: bool, busy: bool, expected: bool
+) -> None:
+    board = board_with("high-01", registered=registered)
+    if busy:
+        talking(board, "high-01", "c0")
+    seat_of(board, "high-01").status = status
+    assert board.try_reserve("high-01", "follow-up-1", T0, calling_out=True) is expected
+    if expected:
+        assert seat_of(board, "high-01").state is SeatState.RESERVED
+
+
 def test_new_seats_start_idle_unregistered_and_not_offerable() -> None:
     board = SeatBoard()
     board.sync_configured([("high-01", "high", CONSULTATION)], T0)

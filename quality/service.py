@@ -61,7 +61,8 @@ class QualityService:
         if week_start.weekday() != 0:
             raise QualityError("bad-week", f"{week_start} is not a Monday")
         section = self._settings().follow_up
-        seed = seed if seed is not None else (section.seed or int(f"{week_start:%Y%m%d}"))
+        if seed is None:
+            seed = section.seed if section.seed is not None else int(f"{week_start:%Y%m%d}")
         zone = self._zone()
         until = datetime.combine(week_start, time(0), zone)
         since = until - timedelta(days=7)

@@ -65,10 +65,12 @@ class RecordingsApi:
         app.router.add_get("/api/recordings/{name}/audio", self._audio)
 
     def _may_hear(self, principal: Principal, row: RecordingRow) -> bool:
-        """The call's own court, or the court of the seat that answered it."""
-        platforms = {row.home_platform or None}
-        if row.seat_id is not None:
-            platforms.add(self._seat_platform(row.seat_id))
+        """The call's own court, or the court of the seat that answered it; a recording of no
+        known court (a seat since removed, no home court) is for HQ's users only."""
+        seat_platform = self._seat_platform(row.seat_id) if row.seat_id is not None else None
+        platforms = {p for p in (row.home_platform, seat_platform) if p}
+        if not platforms:
+            return self._guard.scope(principal) is None
         return any(
             self._guard.allows(principal, Permission.RECORDINGS_LISTEN, platform)
             for platform in platforms

@@ -154,3 +154,20 @@ async def test_an_altered_recording_is_served_flagged_and_the_flag_is_audited(
         ("recording-played", "ok"),
         ("recording-downloaded", "altered"),
     ]
+
+
+async def test_a_recording_of_no_known_court_is_for_hq_only(
+    stack: Stack,
+    people: dict[str, Browser],  # noqa: F811
+) -> None:
+    call_id = await recorded_call(stack)
+    # A conversation the switch placed (no home court) on a seat since removed from the config.
+    await stack.fetch("UPDATE calls SET home_platform = '', seat_id = NULL WHERE id = $1", call_id)
+    await stack.fetch("UPDATE recordings SET seat_id = NULL WHERE name = $1", call_id)
+    zhao, wang = people["zhao"], people["wang"]
+    await zhao.sign_in("zhao")
+    await wang.sign_in("wang")
+    assert (await fetch_audio(wang, f"/api/recordings/{call_id}/audio"))[0] == 404
+    _, listed = await wang.send("GET", f"/api/calls/{call_id}/recordings")
+    assert listed["recordings"] == []
+    assert (await fetch_audio(zhao, f"/api/recordings/{call_id}/audio"))[0] == 200

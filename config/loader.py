@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import multiprocessing
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -18,6 +21,18 @@ from config.yaml_positions import (
 )
 from ivr.model import MessageNode, UrgentContactNode
 from routing.policy import SELECTORS
+
+
+async def load_config_apart(path: Path) -> HotlineConfig:
+    """`load_config` in a process of its own, for a running switch. Validating a court's config
+    holds the GIL for tens of milliseconds at a time (pydantic-core), and on a busy machine a
+    worker thread doing it can keep the event loop from Asterisk's events past their timeout."""
+    loop = asyncio.get_running_loop()
+    executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        return await loop.run_in_executor(executor, load_config, path)
+    finally:
+        executor.shutdown(wait=False, cancel_futures=True)
 
 
 def load_config(path: Path) -> HotlineConfig:

@@ -39,6 +39,10 @@ class ConfigError(ValueError):
         self.issues = issues
         super().__init__("\n".join(str(issue) for issue in issues))
 
+    def __reduce__(self) -> tuple[type[ConfigError], tuple[list[ConfigIssue]]]:
+        # Rebuilt with its issues when it crosses a process boundary (load_config_apart).
+        return (type(self), (self.issues,))
+
 
 @dataclass
 class PositionedDocument:

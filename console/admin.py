@@ -6,12 +6,11 @@ message); a good one applies to new calls. Both are audited, as are account chan
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from config.loader import load_config
+from config.loader import load_config_apart
 from config.yaml_positions import ConfigError
 from console.errors import ConsoleError, UserExists, UserInvalid, UserNotFound
 from console.model import AuditAction, Permission, Role
@@ -64,7 +63,7 @@ class AdminApi:
         if isinstance(principal, web.Response):
             return principal
         try:
-            await asyncio.to_thread(load_config, self._hotline.holder.path)
+            await load_config_apart(self._hotline.holder.path)
         except ConfigError as exc:
             return web.json_response(
                 {"valid": False, "errors": [str(issue) for issue in exc.issues]}

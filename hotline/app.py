@@ -34,8 +34,10 @@ from cases.directory import PostgresCaseDirectory
 from cases.service import CaseQueryService
 from cases.store import CaseStore
 from config.holder import ConfigHolder
+from config.loader import load_config_apart
 from config.schema import HotlineConfig, PlatformKind
 from config.secrets import SecretStore
+from config.yaml_positions import ConfigError
 from console.live import LiveFeed
 from console.service import ConsoleService
 from console.store import ConsoleStore
@@ -621,9 +623,11 @@ class Hotline:
 
     async def reload(self) -> bool:
         """Apply the edited YAML to new calls; a file that fails any check changes nothing."""
-        # Parsing and validating the YAML is CPU work: off the event loop.
-        config = await asyncio.to_thread(self.holder.check)
-        if config is None:
+        # Parsing and validating the YAML is CPU work holding the GIL: in a process of its own.
+        try:
+            config = await load_config_apart(self.holder.path)
+        except ConfigError as exc:
+            self.holder.reject([str(issue) for issue in exc.issues])
             return False
         try:
             # Prompts first, so no new call can reach a prompt that has no audio yet.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import stat
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from config.holder import ConfigHolder
 from config.loader import load_config
 from config.schema import HotlineConfig, PlatformKind
 from config.secrets import SecretMissingError, SecretStore
-from config.yaml_positions import ConfigError, ConfigIssue
+from config.yaml_positions import ConfigError, ConfigIssue, Position
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "examples" / "beijing.yaml"
 
@@ -479,3 +480,9 @@ def test_ensure_leaves_env_references_alone(tmp_path: Path) -> None:
 
     assert SecretStore(directory).ensure("env:ARI_PASSWORD") is False
     assert not directory.exists()
+
+
+def test_a_config_error_keeps_its_issues_across_a_process_boundary() -> None:
+    error = ConfigError([ConfigIssue(Position("a.yaml", 3, 5), "queues: required")])
+    again = pickle.loads(pickle.dumps(error))  # noqa: S301 - our own bytes, as the pool sends
+    assert [str(issue) for issue in again.issues] == [str(issue) for issue in error.issues]

@@ -280,13 +280,9 @@ def _transfer(call: Call, queue: QueuePolicy, now: datetime) -> Decision:
         DestroyBridge(call.bridge_id),
         *_release_answering_seat(call),
     ]
-    queued_at = call.queued_at or now
     passed_on_by = call.seat_id
     call = replace(
         call,
-        state=CallState.QUEUED,
-        queue=queue,
-        queued_at=queued_at,
         seat_id=None,
         seat_channel_id=None,
         bridge_id=None,
@@ -296,15 +292,8 @@ def _transfer(call: Call, queue: QueuePolicy, now: datetime) -> Decision:
         leg=call.leg + 1,
         tried_seats=frozenset({passed_on_by}),
     )
-    call, play = _play(call, (queue.hold_prompt,))
-    commands += [
-        play,
-        Enqueue(queue.queue_id, queued_at, frozenset({passed_on_by})),
-        StartTimer(MAX_WAIT_TIMER, queue.max_wait_s),
-    ]
-    if queue.announce_every_s:
-        commands.append(StartTimer(ANNOUNCE_TIMER, queue.announce_every_s))
-    return call, commands
+    call, queued = _enter_queue(call, queue, call.queued_at or now, frozenset({passed_on_by}))
+    return call, [*commands, *queued]
 
 
 def _consult(call: Call, target: ConsultTarget, blind: bool) -> Decision:
@@ -502,12 +491,15 @@ def _message_left(call: Call) -> CallCommand:
     return CreateCallbackTask("message", name)
 
 
-def _enter_queue(call: Call, queue: QueuePolicy, now: datetime) -> Decision:
-    call = replace(call, state=CallState.QUEUED, queue=queue, queued_at=now)
+def _enter_queue(
+    call: Call, queue: QueuePolicy, queued_at: datetime, excluded: frozenset[str] = frozenset()
+) -> Decision:
+    """The hold prompt, a place in line from `queued_at`, and the queue's waiting timers."""
+    call = replace(call, state=CallState.QUEUED, queue=queue, queued_at=queued_at)
     call, play = _play(call, (queue.hold_prompt,))
     commands: list[CallCommand] = [
         play,
-        Enqueue(queue.queue_id, now, frozenset()),
+        Enqueue(queue.queue_id, queued_at, excluded),
         StartTimer(MAX_WAIT_TIMER, queue.max_wait_s),
     ]
     if queue.announce_every_s:

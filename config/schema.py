@@ -100,6 +100,11 @@ class AsteriskSection(Strict):
             raise ValueError("must be http(s)://HOST:PORT with no path and no credentials")
         return value.rstrip("/")
 
+    @property
+    def outbound_carrier(self) -> str | None:
+        """The trunk the switch dials out on (judges, callbacks, litigants); None: no dial-out."""
+        return next((c.name for c in self.carriers if c.outbound), None)
+
 
 class DatabaseSection(Strict):
     url: str | None = None

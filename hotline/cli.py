@@ -21,8 +21,9 @@ from config.loader import load_config
 from config.schema import HotlineConfig
 from config.secrets import SecretMissingError, SecretStore
 from config.yaml_positions import ConfigError
-from hotline.app import Hotline, Locations, signals_handled, utc_now
+from hotline.app import Hotline, signals_handled, utc_now
 from hotline.logs import configure_logging
+from hotline.settings import Locations
 from ivr.prompts import PromptError, build_prompts
 from routing.policy import Strategy
 from simulate.runner import (

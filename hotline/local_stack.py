@@ -13,7 +13,7 @@ from config.schema import HotlineConfig
 from config.secrets import SecretStore
 from console.model import Role
 from console.service import ConsoleService
-from hotline.app import Locations
+from hotline.settings import Locations
 from ivr.prompts import build_prompts
 from sandbox.asterisk import (
     AsteriskInstance,

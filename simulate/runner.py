@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from config.schema import HotlineConfig
-from hotline.app import configured_seats, hq_platform, platform_kinds, queue_routing
+from hotline.settings import configured_seats, hq_platform, platform_kinds, queue_routing
 from routing.policy import ALL, HOME, Strategy, Tier
 from schedule.calendar import WorkdayCalendar
 from schedule.config import TimeWindow

@@ -14,7 +14,8 @@ import asyncpg
 from config.holder import ConfigHolder
 from config.schema import HotlineConfig
 from config.secrets import SecretStore
-from hotline.app import Hotline, Locations
+from hotline.app import Hotline
+from hotline.settings import Locations
 from tests.fakes.ari_server import FakeAri
 from tests.support import eventually, fetch
 

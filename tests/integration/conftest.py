@@ -19,8 +19,9 @@ from config.holder import ConfigHolder
 from config.loader import load_config
 from config.schema import HotlineConfig
 from config.secrets import SecretStore
-from hotline.app import Hotline, Locations
+from hotline.app import Hotline
 from hotline.local_stack import asterisk_settings, ensure_secrets
+from hotline.settings import Locations
 from ivr.prompts import build_prompts
 from sandbox.asterisk import AsteriskInstance, build_root
 from tests.conftest import REPO, TEST_CONFIG

@@ -37,6 +37,21 @@ class CallbackOutcome(enum.StrEnum):
     UNREACHED = "unreached"
 
 
+class AttemptOutcome(enum.StrEnum):
+    """How one try at the citizen's phone ended (a row of callback_attempts)."""
+
+    REACHED = "reached"
+    NO_ANSWER = "no_answer"  # rang out, or the citizen rejected it
+    BUSY = "busy"
+    FAILED = "failed"  # the carrier could not place it
+    AGENT_LEFT = "agent_left"  # the agent hung up first: not the citizen's try
+
+
+# Q.850 cause of a channel the far end refused as busy (ARI ChannelDestroyed.cause).
+CAUSE_BUSY = 17
+CAUSE_NORMAL = 16
+
+
 @dataclass(frozen=True)
 class CallbackPolicy:
     citizen_ring_s: int
@@ -93,6 +108,7 @@ class CitizenAnswered:
 @dataclass(frozen=True)
 class ChannelGone:
     channel_id: str
+    cause: int = CAUSE_NORMAL  # a leg that never answered: why it ended
 
 
 @dataclass(frozen=True)
@@ -161,6 +177,14 @@ class WaitInLine:
 
 
 @dataclass(frozen=True)
+class AttemptEnded:
+    """A try at the citizen's phone ended without a conversation (see Connect for one)."""
+
+    attempt: int
+    outcome: AttemptOutcome
+
+
+@dataclass(frozen=True)
 class Finish:
     outcome: CallbackOutcome
 
@@ -174,5 +198,6 @@ CallbackCommand = (
     | HangUp
     | ReleaseSeat
     | WaitInLine
+    | AttemptEnded
     | Finish
 )

@@ -183,12 +183,15 @@ class CallbackService:
                     self._post(task_id, m.SeatAnswered(channel.id))
                 elif args[0] == "callback-citizen":
                     self._post(task_id, m.CitizenAnswered(channel.id))
-            case (
-                ari_events.StasisEnd(channel=channel) | ari_events.ChannelDestroyed(channel=channel)
-            ):
+            case ari_events.StasisEnd(channel=channel):
                 task_id = self._owners.get(channel.id)
                 if task_id is not None:
                     self._post(task_id, m.ChannelGone(channel.id))
+            case ari_events.ChannelDestroyed(channel=channel, cause=cause):
+                # A leg that never answered never entered Stasis: its cause says why.
+                task_id = self._owners.get(channel.id)
+                if task_id is not None:
+                    self._post(task_id, m.ChannelGone(channel.id, cause))
             case _:
                 log.debug("callback event not handled", type=event.type)
 
@@ -289,19 +292,13 @@ class CallbackService:
                     await self._hang_up(channel_id)
                 case m.ReleaseSeat(seat_id, outcome, wrap_up_s):
                     self._router.release_seat(seat_id, callback.entry_id, outcome, wrap_up_s)
+                case m.AttemptEnded(attempt, outcome):
+                    await self._store.attempt_ended(task_id, attempt, outcome.value, now)
                 case m.WaitInLine(not_before, excluded):
-                    if before.state is m.CallbackState.CITIZEN_RINGING:
-                        await self._store.attempt_ended(
-                            task_id, before.attempts + 1, "no_answer", now
-                        )
                     await self._store.waiting_again(task_id, callback.attempts, not_before or now)
                     self._forget_channels(before)
                     self._enqueue(callback, not_before, excluded)
                 case m.Finish(outcome):
-                    if outcome is m.CallbackOutcome.UNREACHED:
-                        await self._store.attempt_ended(
-                            task_id, callback.attempts, "no_answer", now
-                        )
                     await self._store.finished(
                         task_id, callback.attempts, outcome.value, now, callback.connected_at
                     )
@@ -365,7 +362,7 @@ class CallbackService:
             now,
         )
         await self._store.attempt_ended(
-            callback.task_id, callback.attempts, "reached", now, call_id
+            callback.task_id, callback.attempts, m.AttemptOutcome.REACHED.value, now, call_id
         )
         bridge_id = f"{call_id}-bridge"
         await self._ari.create_bridge(bridge_id, bridge_type="mixing", name=call_id)

@@ -13,6 +13,9 @@ from typing import assert_never
 
 from agents.model import OfferOutcome
 from callbacks.model import (
+    CAUSE_BUSY,
+    AttemptEnded,
+    AttemptOutcome,
     Callback,
     CallbackCommand,
     CallbackEvent,
@@ -115,15 +118,23 @@ def decide(
                 outcome=CallbackOutcome.REACHED,
             )
             return callback, [Connect(call_id, seat_channel, channel_id)]
-        case ChannelGone(channel_id) | DialFailed(channel_id):
-            return _gone(callback, channel_id, now, policy)
+        case ChannelGone(channel_id, cause):
+            tried = AttemptOutcome.BUSY if cause == CAUSE_BUSY else AttemptOutcome.NO_ANSWER
+            return _gone(callback, channel_id, tried, now, policy)
+        case DialFailed(channel_id):
+            return _gone(callback, channel_id, AttemptOutcome.FAILED, now, policy)
         case _:
             assert_never(event)
 
 
 def _gone(
-    callback: Callback, channel_id: str, now: datetime, policy: CallbackPolicy
+    callback: Callback,
+    channel_id: str,
+    tried: AttemptOutcome,
+    now: datetime,
+    policy: CallbackPolicy,
 ) -> Decision | None:
+    """A leg ended; `tried` is how a try at the citizen's phone went, if it was the citizen's."""
     state = callback.state
     seat_id = callback.seat_id
     if state is CallbackState.SEAT_RINGING and channel_id == callback.seat_channel_id:
@@ -140,9 +151,11 @@ def _gone(
         if channel_id == seat_channel:
             # The agent hung up before the citizen answered: not the citizen's try.
             citizen = callback.citizen_channel_id
+            attempt = callback.attempts + 1
             callback = _back_in_line(callback)
             return callback, [
                 *([HangUp(citizen)] if citizen else []),
+                AttemptEnded(attempt, AttemptOutcome.AGENT_LEFT),
                 ReleaseSeat(seat_id, OfferOutcome.FAILED, 0),
                 WaitInLine(None, frozenset()),
             ]
@@ -150,6 +163,7 @@ def _gone(
             attempts = callback.attempts + 1
             commands: list[CallbackCommand] = [
                 HangUp(seat_channel),
+                AttemptEnded(attempts, tried),
                 ReleaseSeat(seat_id, OfferOutcome.FAILED, 0),
             ]
             callback = replace(_back_in_line(callback), attempts=attempts)

@@ -8,6 +8,9 @@ import pytest
 
 from agents.model import OfferOutcome
 from callbacks.model import (
+    CAUSE_BUSY,
+    AttemptEnded,
+    AttemptOutcome,
     Callback,
     CallbackEvent,
     CallbackOutcome,
@@ -125,13 +128,22 @@ def test_seat_not_answering_puts_the_callback_back_in_its_place_for_another_seat
 
 
 @pytest.mark.parametrize(
-    "event", [ChannelGone(CITIZEN), DialFailed(CITIZEN)], ids=["rang-out", "dial-failed"]
+    ("event", "tried"),
+    [
+        (ChannelGone(CITIZEN), AttemptOutcome.NO_ANSWER),
+        (ChannelGone(CITIZEN, CAUSE_BUSY), AttemptOutcome.BUSY),
+        (DialFailed(CITIZEN), AttemptOutcome.FAILED),
+    ],
+    ids=["rang-out", "busy", "dial-failed"],
 )
-def test_citizen_not_answering_is_tried_again_later(event: CallbackEvent) -> None:
+def test_citizen_not_answering_is_tried_again_later(
+    event: CallbackEvent, tried: AttemptOutcome
+) -> None:
     callback, commands = step(citizen_ringing(), event, 33)
 
     assert commands == [
         HangUp(SEAT),
+        AttemptEnded(1, tried),
         ReleaseSeat("chaoyang-01", OfferOutcome.FAILED, 0),
         WaitInLine(at(33 + 600), frozenset()),
     ]
@@ -145,9 +157,13 @@ def test_citizen_unreached_after_the_last_attempt_finishes_unreached() -> None:
     second = step(second, SeatAnswered("callback-7-seat2"), 702)[0]
     assert second.citizen_channel_id == "callback-7-citizen2"
 
-    callback, commands = step(second, ChannelGone("callback-7-citizen2"), 732)
+    callback, commands = step(second, ChannelGone("callback-7-citizen2", CAUSE_BUSY), 732)
 
-    assert commands[-1] == Finish(CallbackOutcome.UNREACHED)
+    assert commands[-2:] == [
+        ReleaseSeat("chaoyang-02", OfferOutcome.FAILED, 0),
+        Finish(CallbackOutcome.UNREACHED),
+    ]
+    assert AttemptEnded(2, AttemptOutcome.BUSY) in commands
     assert (callback.state, callback.outcome, callback.attempts) == (
         CallbackState.ENDED,
         CallbackOutcome.UNREACHED,
@@ -160,6 +176,7 @@ def test_agent_hanging_up_while_the_citizen_rings_does_not_use_up_a_try() -> Non
 
     assert commands == [
         HangUp(CITIZEN),
+        AttemptEnded(1, AttemptOutcome.AGENT_LEFT),  # the same try is made again
         ReleaseSeat("chaoyang-01", OfferOutcome.FAILED, 0),
         WaitInLine(None, frozenset()),
     ]

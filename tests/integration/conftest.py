@@ -29,6 +29,7 @@ from tests.integration.tcp_proxy import TcpProxy
 from tests.support import eventually, fetch
 
 SIPP_DIR = REPO / "tests" / "sipp"
+CITIZEN = "13800138000"  # the SIPp citizen's own number, unless a test gives another
 SECRETS_DIR = REPO / "var" / "test-secrets"
 
 
@@ -181,13 +182,15 @@ async def start_citizen(
     number: str,
     port: int,
     media_port: int,
+    caller: str = CITIZEN,
 ) -> Sipp:
-    """A citizen's phone calling through the carrier trunk (identified by 127.0.0.2)."""
+    """A citizen's phone (number `caller`) calling `number` through the carrier trunk
+    (identified by 127.0.0.2)."""
     return await start_sipp(
         workdir,
         scenario.removesuffix(".xml"),
         asterisk.sip_target,
-        *("-sf", str(SIPP_DIR / scenario), "-s", number),
+        *("-sf", str(SIPP_DIR / scenario), "-s", number, "-key", "caller", caller),
         *("-i", "127.0.0.2", "-p", str(port), "-mi", "127.0.0.2", "-mp", str(media_port)),
         *keys,
         "-m",
@@ -203,8 +206,10 @@ async def start_caller(
     number: str = "12368",
     media_port: int = 40000,
     port: int = 5161,
+    caller: str = CITIZEN,
 ) -> Sipp:
-    """A citizen who presses 0 during the greeting, then talks for `talk_ms`."""
+    """A citizen who presses 0 during the greeting, then talks for `talk_ms` (waiting in line,
+    if nobody answers yet, then hanging up)."""
     return await start_citizen(
         asterisk,
         workdir,
@@ -213,6 +218,7 @@ async def start_caller(
         number=number,
         port=port,
         media_port=media_port,
+        caller=caller,
     )
 
 

@@ -22,6 +22,7 @@ from console.model import Role
 from tests.browser import DESKTOP, PHONE, new_page, save_screenshot
 from tests.directory_data import CASE_NUMBER, JUDGE_MOBILE, load_directory
 from tests.integration.conftest import (
+    CITIZEN,
     Running,
     seat_registered,
     start_caller,
@@ -36,7 +37,7 @@ from workorders.service import NewWorkOrder
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Page
 
-CALLER = "13800138000"  # the SIPp citizen's number (tests/sipp/caller.xml)
+CALLER = CITIZEN
 PASSWORD = "console-test-2026"
 EARLIER_REQUEST = "上周来电询问缴费退费，请法官回复。"
 

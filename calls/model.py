@@ -28,6 +28,11 @@ def consult_channel_id(call_id: str, number: int) -> str:
     return f"{call_id}-consult{number}"
 
 
+def is_consult_channel(call_id: str, channel_id: str) -> bool:
+    number = channel_id.removeprefix(f"{call_id}-consult")
+    return number != channel_id and number.isascii() and number.isdigit()
+
+
 def bridge_id_for(call_id: str) -> str:
     """Derived, not random: after a crash the bridge of a call is found from its row alone."""
     return f"{call_id}-bridge"

@@ -255,7 +255,9 @@ class CallService:
     def _start_runtime(self, call: m.Call, first: list[m.CallEvent]) -> CallRuntime:
         runtime = CallRuntime(call, self._settings())
         self._calls[call.id] = runtime
-        for channel_id in call.channels():
+        # A judge's leg is the urgent contact's until put through; a call taken over after a
+        # restart has it already, and nobody else watches it now.
+        for channel_id in [*call.channels(), *filter(None, [call.contact_channel_id])]:
             self._owners[channel_id] = call.id
         for event in first:
             runtime.events.put_nowait(event)
@@ -682,7 +684,7 @@ class CallService:
         Returns the ids of every channel Asterisk has now.
         """
         channels = {channel.id: channel for channel in await self._ari.list_channels()}
-        bridges = {bridge.id for bridge in await self._ari.list_bridges()}
+        bridges = {bridge.id: bridge.channels for bridge in await self._ari.list_bridges()}
         in_app = set((await self._ari.get_application(app)).channel_ids)
         for endpoint in await self._ari.list_endpoints("PJSIP"):
             self._seats.set_registered(endpoint.resource, endpoint.state == "online")
@@ -703,7 +705,7 @@ class CallService:
             if channel and app_data.startswith(f"{app},inbound"):
                 dialed = app_data.split(",")[2:3]
                 self._new_call(channel_id, channel.caller.number, dialed[0] if dialed else "")
-        recovered = await self._recordings.recover(bridges | set(channels))
+        recovered = await self._recordings.recover(set(bridges) | set(channels))
         self._router.wake()
         log.info(
             "resynchronised with Asterisk",
@@ -713,16 +715,18 @@ class CallService:
         )
         return set(channels)
 
-    async def _adopt(self, row: OpenCall, channels: set[str], bridges: set[str]) -> None:
+    async def _adopt(
+        self, row: OpenCall, channels: set[str], bridges: dict[str, list[str]]
+    ) -> None:
         """Take over a call left open by an earlier controller process."""
         plan = plan_adoption(row, channels, bridges, self._settings().queues, self._clock())
         match plan:
             case CloseAsLost(reason):
                 await self._store.close_lost(row.id, reason.value, self._clock())
                 log.info("closed a call that ended while away", call_id=row.id, end_reason=reason)
-            case Resume(call, hang_up_seat_channel, requeue, restart_menu):
-                if hang_up_seat_channel is not None:
-                    await self._hang_up(hang_up_seat_channel)
+            case Resume(call, hang_up, requeue, restart_menu):
+                for channel_id in hang_up:
+                    await self._hang_up(channel_id)
                 if call.state is m.CallState.CONNECTED:
                     assert call.seat_id is not None and call.connected_at is not None
                     self._seats.adopt_talking(call.seat_id, call.id, call.connected_at)
@@ -738,6 +742,9 @@ class CallService:
                     call_id=call.id,
                     state=call.state.value,
                     seat=call.seat_id,
+                    held=call.held,
+                    with_judge=call.contact_channel_id is not None,
+                    legs_hung_up=len(hang_up),
                     queued_at=call.queued_at.isoformat() if call.queued_at else None,
                 )
             case _:

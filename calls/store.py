@@ -30,6 +30,7 @@ class OpenCall:
     offered_at: datetime | None
     connected_at: datetime | None
     home_platform: str = ""
+    leg: int = 1
 
 
 class CallStore:
@@ -41,12 +42,12 @@ class CallStore:
             "INSERT INTO calls (id, caller_channel_id, caller_number, dialed_number, state,"
             " queue_id, seat_id, seat_channel_id, bridge_id, started_at, answered_at, queued_at,"
             " offered_at, connected_at, ended_at, end_reason, ended_by, survey_answer,"
-            " home_platform) VALUES"
-            " ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)"
+            " home_platform, leg) VALUES"
+            " ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)"
             " ON CONFLICT (id) DO UPDATE SET state=$5, queue_id=$6, seat_id=$7,"
             " seat_channel_id=$8, bridge_id=$9, answered_at=$11, queued_at=$12,"
             " offered_at=$13, connected_at=$14, ended_at=$15, end_reason=$16, ended_by=$17,"
-            " survey_answer=$18",
+            " survey_answer=$18, leg=$20",
             call.id,
             call.caller_channel_id,
             call.caller_number,
@@ -66,13 +67,14 @@ class CallStore:
             call.ended_by.value if call.ended_by else None,
             call.survey_answer,
             call.home_platform,
+            call.leg,
         )
 
     async def open_calls(self) -> list[OpenCall]:
         rows = await self._pool.fetch(
             "SELECT id, caller_channel_id, caller_number, dialed_number, state, queue_id,"
             " seat_id, seat_channel_id, bridge_id, started_at, answered_at, queued_at,"
-            " offered_at, connected_at, home_platform FROM calls"
+            " offered_at, connected_at, home_platform, leg FROM calls"
             " WHERE ended_at IS NULL AND direction = 'inbound' ORDER BY started_at"
         )
         return [OpenCall(**dict(row)) for row in rows]

@@ -170,6 +170,34 @@ async def test_restarted_controller_adopts_a_bridged_call_and_closes_it_at_hangu
         )
 
 
+async def test_a_caller_on_hold_during_a_restart_is_taken_over_on_hold_and_resumed(
+    fake: FakeAri, database: dict[str, Any], test_config: HotlineConfig, tmp_path: Path
+) -> None:
+    async with make_hotline(fake, database, test_config, tmp_path) as first:
+        await first.wait_ready(5)
+        call_id, _seat_channel, bridge_id = await connect_call(
+            Stack(fake, first, database, tmp_path / "spool")
+        )
+        assert first.calls is not None
+        first.calls.hold(call_id, held=True)
+        await eventually(lambda: CALLER not in fake.bridges[bridge_id]["channels"])
+    consulting = f"{call_id}-consult1"
+    fake.add_channel(consulting, state="Ring")  # a consulted target still ringing
+
+    async with make_hotline(fake, database, test_config, tmp_path) as second:
+        await second.wait_ready(5)
+        stack = Stack(fake, second, database, tmp_path / "spool")
+        calls = second.calls
+        assert calls is not None
+        [adopted] = await eventually(lambda: calls.live_calls())
+        assert (adopted.id, adopted.held) == (call_id, True)
+        assert stack.requests("DELETE", f"/channels/{consulting}"), "the consultation is given up"
+
+        calls.hold(call_id, held=False)
+        await eventually(lambda: CALLER in fake.bridges[bridge_id]["channels"])
+        assert stack.requests("DELETE", f"/channels/{CALLER}/moh")
+
+
 async def test_recording_is_filed_even_when_its_finished_event_never_comes(
     stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -210,3 +210,72 @@ async def test_after_sigkill_the_bridged_call_stays_and_waiting_callers_keep_the
                 await phone.process.wait()
             await unregister_seat(real_asterisk, tmp_path, seat_id)
         real_asterisk.instance.cli("channel request hangup all")
+
+
+async def call_action(call_id: str, action: str) -> int:
+    token = SecretStore(SECRETS_DIR).resolve("secret:api")
+    async with (
+        aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as session,
+        session.post(f"{STATUS}/api/calls/{call_id}/{action}", json={}) as reply,
+    ):
+        return reply.status
+
+
+async def test_a_caller_on_hold_through_a_sigkill_is_still_on_hold_and_the_agent_resumes(
+    real_asterisk: RealAsterisk, database: dict[str, Any], tmp_path: Path
+) -> None:
+    config = controller_config(real_asterisk, tmp_path)
+    log = tmp_path / "controller.log"
+    ari = AriClient(
+        f"http://127.0.0.1:{real_asterisk.config.asterisk.http_port}",
+        "hotline",
+        real_asterisk.secrets.resolve("secret:ari"),
+        app="hotline",
+    )
+    seat: Sipp | None = None
+    try:
+        async with controller(config, database, log) as first:
+            seat = await start_seat(
+                real_asterisk, tmp_path / "seat", "chaoyang-01", address="127.0.0.37", stay_ms=90000
+            )
+            await until(registered("chaoyang-01"), 15, "chaoyang-01 to register")
+            caller = await start_caller(real_asterisk, tmp_path / "caller", talk_ms=25000)
+            [call] = await until(
+                lambda doc: [c for c in doc["calls"] if c["state"] == "connected"],
+                20,
+                "the caller to be bridged",
+            )
+            bridge_id = f"{call['id']}-bridge"
+            assert await call_action(call["id"], "hold") == 202
+            for _ in range(50):
+                if len((await ari.get_bridge(bridge_id)).channels) == 1:
+                    break
+                await asyncio.sleep(0.1)
+            assert len((await ari.get_bridge(bridge_id)).channels) == 1, "the caller left it"
+            first.send_signal(signal.SIGKILL)
+            await first.wait()
+
+        async with controller(config, database, log):
+            await until(
+                lambda doc: [c for c in doc["calls"] if c["id"] == call["id"]],
+                15,
+                "the call taken over",
+            )
+            assert await call_action(call["id"], "hold") == 409, "it is known to be on hold"
+            assert await call_action(call["id"], "resume") == 202
+            for _ in range(50):
+                if len((await ari.get_bridge(bridge_id)).channels) == 2:
+                    break
+                await asyncio.sleep(0.1)
+            assert len((await ari.get_bridge(bridge_id)).channels) == 2, "the caller is back"
+            assert await caller.finish(40) == 0, caller.errors()
+        [row] = await fetch(database, "SELECT * FROM calls")
+        assert (row["end_reason"], row["seat_id"]) == ("completed", "chaoyang-01")
+    finally:
+        await ari.close()
+        if seat is not None:
+            if seat.process.returncode is None:
+                seat.process.terminate()
+                await seat.process.wait()
+            await unregister_seat(real_asterisk, tmp_path, "chaoyang-01")
+        real_asterisk.instance.cli("channel request hangup all")

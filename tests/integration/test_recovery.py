@@ -109,6 +109,26 @@ async def controller(
                 await process.wait()
 
 
+def direct_ari(asterisk: RealAsterisk) -> AriClient:
+    """A REST client straight to Asterisk, to see its bridges as they are."""
+    return AriClient(
+        f"http://127.0.0.1:{asterisk.config.asterisk.http_port}",
+        "hotline",
+        asterisk.secrets.resolve("secret:ari"),
+        app="hotline",
+    )
+
+
+async def bridge_holds(ari: AriClient, bridge_id: str, count: int) -> None:
+    """Waits (up to 5 s) until the bridge has `count` channels."""
+    for _ in range(50):
+        if len((await ari.get_bridge(bridge_id)).channels) == count:
+            return
+        await asyncio.sleep(0.1)
+    channels = (await ari.get_bridge(bridge_id)).channels
+    raise AssertionError(f"bridge {bridge_id} has {channels}, not {count} channels")
+
+
 def registered(seat_id: str) -> Any:
     return lambda doc: any(s["id"] == seat_id and s["registered"] for s in doc["seats"])
 
@@ -158,12 +178,7 @@ async def test_after_sigkill_the_bridged_call_stays_and_waiting_callers_keep_the
         before = {row["id"]: row for row in await fetch(database, "SELECT * FROM calls")}
         async with controller(config, database, log):
             # The conversation never noticed: same bridge, both legs still in it.
-            ari = AriClient(
-                f"http://127.0.0.1:{real_asterisk.config.asterisk.http_port}",
-                "hotline",
-                real_asterisk.secrets.resolve("secret:ari"),
-                app="hotline",
-            )
+            ari = direct_ari(real_asterisk)
             try:
                 bridge = await ari.get_bridge(f"{call['id']}-bridge")
             finally:
@@ -226,12 +241,7 @@ async def test_a_caller_on_hold_through_a_sigkill_is_still_on_hold_and_the_agent
 ) -> None:
     config = controller_config(real_asterisk, tmp_path)
     log = tmp_path / "controller.log"
-    ari = AriClient(
-        f"http://127.0.0.1:{real_asterisk.config.asterisk.http_port}",
-        "hotline",
-        real_asterisk.secrets.resolve("secret:ari"),
-        app="hotline",
-    )
+    ari = direct_ari(real_asterisk)
     seat: Sipp | None = None
     try:
         async with controller(config, database, log) as first:
@@ -247,11 +257,7 @@ async def test_a_caller_on_hold_through_a_sigkill_is_still_on_hold_and_the_agent
             )
             bridge_id = f"{call['id']}-bridge"
             assert await call_action(call["id"], "hold") == 202
-            for _ in range(50):
-                if len((await ari.get_bridge(bridge_id)).channels) == 1:
-                    break
-                await asyncio.sleep(0.1)
-            assert len((await ari.get_bridge(bridge_id)).channels) == 1, "the caller left it"
+            await bridge_holds(ari, bridge_id, 1)  # the agent alone: the caller hears music
             first.send_signal(signal.SIGKILL)
             await first.wait()
 
@@ -263,11 +269,7 @@ async def test_a_caller_on_hold_through_a_sigkill_is_still_on_hold_and_the_agent
             )
             assert await call_action(call["id"], "hold") == 409, "it is known to be on hold"
             assert await call_action(call["id"], "resume") == 202
-            for _ in range(50):
-                if len((await ari.get_bridge(bridge_id)).channels) == 2:
-                    break
-                await asyncio.sleep(0.1)
-            assert len((await ari.get_bridge(bridge_id)).channels) == 2, "the caller is back"
+            await bridge_holds(ari, bridge_id, 2)  # the caller is back with the agent
             assert await caller.finish(40) == 0, caller.errors()
         [row] = await fetch(database, "SELECT * FROM calls")
         assert (row["end_reason"], row["seat_id"]) == ("completed", "chaoyang-01")

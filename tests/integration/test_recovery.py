@@ -129,6 +129,19 @@ async def bridge_holds(ari: AriClient, bridge_id: str, count: int) -> None:
     raise AssertionError(f"bridge {bridge_id} has {channels}, not {count} channels")
 
 
+async def bridged_caller(
+    asterisk: RealAsterisk, workdir: Path, talk_ms: int
+) -> tuple[Sipp, dict[str, Any]]:
+    """A caller who presses 0 and is put through to a free seat: their SIPp and live call."""
+    caller = await start_caller(asterisk, workdir, talk_ms=talk_ms)
+    [call] = await until(
+        lambda doc: [c for c in doc["calls"] if c["state"] == "connected"],
+        20,
+        "the caller to be bridged",
+    )
+    return caller, call
+
+
 def registered(seat_id: str) -> Any:
     return lambda doc: any(s["id"] == seat_id and s["registered"] for s in doc["seats"])
 
@@ -151,12 +164,7 @@ async def test_after_sigkill_the_bridged_call_stays_and_waiting_callers_keep_the
             phones.append(("chaoyang-01", talking_seat))
             await until(registered("chaoyang-01"), 15, "chaoyang-01 to register")
             # Talks 30 s: on past the kill, the restart and the checks below.
-            bridged = await start_caller(real_asterisk, tmp_path / "bridged", talk_ms=30000)
-            [call] = await until(
-                lambda doc: [c for c in doc["calls"] if c["state"] == "connected"],
-                20,
-                "the first caller to be bridged",
-            )
+            bridged, call = await bridged_caller(real_asterisk, tmp_path / "bridged", 30000)
             waiting_callers = []
             for index in range(3):
                 waiting_callers.append(
@@ -249,12 +257,7 @@ async def test_a_caller_on_hold_through_a_sigkill_is_still_on_hold_and_the_agent
                 real_asterisk, tmp_path / "seat", "chaoyang-01", address="127.0.0.37", stay_ms=90000
             )
             await until(registered("chaoyang-01"), 15, "chaoyang-01 to register")
-            caller = await start_caller(real_asterisk, tmp_path / "caller", talk_ms=25000)
-            [call] = await until(
-                lambda doc: [c for c in doc["calls"] if c["state"] == "connected"],
-                20,
-                "the caller to be bridged",
-            )
+            caller, call = await bridged_caller(real_asterisk, tmp_path / "caller", 25000)
             bridge_id = f"{call['id']}-bridge"
             assert await call_action(call["id"], "hold") == 202
             await bridge_holds(ari, bridge_id, 1)  # the agent alone: the caller hears music

@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 TEST_WORKERS ?= 2
 BENCH_ARGS ?=
 
-.PHONY: help setup debs venv asterisk run test lint unit functional integration bench clean
+.PHONY: help setup debs venv asterisk run test lint unit functional integration bench bench-reports clean
 
 help:
 	@echo "make run          set up and run the hotline on $(CONFIG) (Ctrl-C stops it)"
@@ -19,7 +19,9 @@ help:
 	@echo "make lint         ruff + mypy only"
 	@echo "make unit | functional | integration   one test layer"
 	@echo "make bench        load benchmark: hotline vs dialplan Queue() vs a minimal ARI router"
-	@echo "                  (about 10 min; options: make bench BENCH_ARGS='--rates 10,20 --duration 10')"
+	@echo "                  (about 10 min; options: make bench BENCH_ARGS='--rates 10,20 --duration 10'),"
+	@echo "                  then the report benchmark"
+	@echo "make bench-reports  what a monthly report costs as the records grow (about 10 s)"
 	@echo "make clean        remove the venv and var/ (the cached Asterisk root stays)"
 
 setup: debs venv asterisk
@@ -61,6 +63,10 @@ integration: setup
 
 bench: setup
 	$(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/python -m bench.reports
+
+bench-reports: venv
+	$(BIN)/python -m bench.reports
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

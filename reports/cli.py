@@ -6,6 +6,7 @@ The argument handling lives here; hotline/cli.py opens the database and calls `r
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
@@ -79,7 +80,10 @@ async def make_report(
         long_call_s=config.console.long_call_minutes * 60,
         satisfied=frozenset({"satisfied"}),
     )
-    return build(
+    # Some 0.4 s of arithmetic for a month of 90,000 calls in 20 courts (make bench-reports):
+    # off the event loop, which a running switch needs for Asterisk's events.
+    return await asyncio.to_thread(
+        build,
         records,
         window,
         rules,

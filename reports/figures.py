@@ -19,14 +19,18 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from statistics import fmean
+from typing import Generic, TypeVar
 
 from reports.model import (
+    CallbackRecord,
     CallRecord,
     Figures,
+    FollowUpRecord,
     OrderRecord,
     Records,
     Window,
@@ -125,27 +129,73 @@ def of_court(court: str, division: str | None = None) -> Callable[[str, str | No
     return keep
 
 
+K = TypeVar("K")
+
+
+class _Parts(Generic[K]):
+    """Records sorted into parts in one pass each (a court, a division, a day), so a report
+    with many courts and days reads its records a few times, not once per part."""
+
+    def __init__(self) -> None:
+        self.calls: defaultdict[K, list[CallRecord]] = defaultdict(list)
+        self.callbacks: defaultdict[K, list[CallbackRecord]] = defaultdict(list)
+        self.orders: defaultdict[K, list[OrderRecord]] = defaultdict(list)
+        self.follow_ups: defaultdict[K, list[FollowUpRecord]] = defaultdict(list)
+
+    def records(self, key: K) -> Records:
+        return Records(
+            calls=tuple(self.calls.get(key, ())),
+            callbacks=tuple(self.callbacks.get(key, ())),
+            orders=tuple(self.orders.get(key, ())),
+            follow_ups=tuple(self.follow_ups.get(key, ())),
+        )
+
+
 def by_court(
     records: Records, window: Window, rules: Rules, courts: Iterable[str]
 ) -> dict[str, Figures]:
-    return {court: figures(only(records, of_court(court)), window, rules) for court in courts}
+    parts: _Parts[str] = _Parts()
+    for call in records.calls:
+        parts.calls[call.court].append(call)
+    for callback in records.callbacks:
+        parts.callbacks[callback.court].append(callback)
+    for order in records.orders:
+        parts.orders[order.court].append(order)
+    for follow_up in records.follow_ups:
+        parts.follow_ups[follow_up.court].append(follow_up)
+    return {court: figures(parts.records(court), window, rules) for court in courts}
 
 
 def by_division(records: Records, window: Window, rules: Rules, court: str) -> dict[str, Figures]:
     """Work-order figures per division of one court (calls have no division)."""
-    divisions = sorted(
-        {o.division or "-" for o in records.orders if o.court == court}
-        | {f.division or "-" for f in records.follow_ups if f.court == court}
-    )
-    return {
-        division: figures(only(records, of_court(court, division)), window, rules)
-        for division in divisions
-    }
+    parts: _Parts[str] = _Parts()
+    for order in records.orders:
+        if order.court == court:
+            parts.orders[order.division or "-"].append(order)
+    for follow_up in records.follow_ups:
+        if follow_up.court == court:
+            parts.follow_ups[follow_up.division or "-"].append(follow_up)
+    divisions = sorted(set(parts.orders) | set(parts.follow_ups))
+    return {division: figures(parts.records(division), window, rules) for division in divisions}
 
 
 def daily(records: Records, window: Window, rules: Rules) -> dict[date, Figures]:
-    """Each day of the window on its own: the trend lines of a weekly or monthly report."""
+    """Each day of the window on its own: the trend lines of a weekly or monthly report. An
+    order goes to each day it has a part in (created, due, replied, closed)."""
+    parts: _Parts[date] = _Parts()
+    for call in records.calls:
+        parts.calls[call.day].append(call)
+    for callback in records.callbacks:
+        parts.callbacks[callback.day].append(callback)
+    for order in records.orders:
+        days = {order.created_day, order.due_day, order.replied_day, order.closed_day}
+        for day in days:
+            if day is not None:
+                parts.orders[day].append(order)
+    for follow_up in records.follow_ups:
+        if follow_up.finished_day is not None:
+            parts.follow_ups[follow_up.finished_day].append(follow_up)
     return {
-        day: figures(records, Window(window.period, day, day + timedelta(days=1)), rules)
+        day: figures(parts.records(day), Window(window.period, day, day + timedelta(days=1)), rules)
         for day in window.days()
     }

@@ -7,6 +7,7 @@ A branch court's supervisor gets their own court's report; HQ any court's or eve
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 from collections.abc import Callable
 from dataclasses import asdict
@@ -102,25 +103,29 @@ class ReportsApi:
                 return web.json_response(report_document(report))
             case "html":
                 return web.Response(
-                    text=to_html(report),
+                    text=await asyncio.to_thread(to_html, report),
                     content_type="text/html",
                     charset="utf-8",
                     headers=REPORT_PAGE_HEADERS,
                 )
             case "csv":
                 return web.Response(
-                    body=to_csv(report).encode("utf-8-sig"),
+                    body=(await asyncio.to_thread(to_csv, report)).encode("utf-8-sig"),
                     content_type="text/csv",
                     charset="utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{stem}.csv"'},
                 )
             case _:
-                with tempfile.TemporaryDirectory() as folder:
-                    path = Path(folder) / f"{stem}.xlsx"
-                    write_xlsx(report, path)
-                    body = path.read_bytes()
+                body = await asyncio.to_thread(_xlsx_bytes, report, f"{stem}.xlsx")
                 return web.Response(
                     body=body,
                     content_type=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="{stem}.xlsx"'},
                 )
+
+
+def _xlsx_bytes(report: Report, name: str) -> bytes:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        write_xlsx(report, path)
+        return path.read_bytes()

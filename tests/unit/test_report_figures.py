@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from reports.figures import Rules, by_court, by_division, daily, figures
+from bench.reports import synthetic_month
+from reports.figures import Rules, by_court, by_division, daily, figures, of_court, only
 from reports.model import (
     CallbackRecord,
     CallRecord,
@@ -153,3 +154,23 @@ def test_a_week_splits_into_days_for_the_trend_lines() -> None:
     assert list(week) == [date(2026, 11, 30) + timedelta(days=n) for n in range(7)]
     assert week[DAY].offered == 6 and week[DAY - timedelta(days=1)].offered == 1
     assert sum(f.offered for f in week.values()) == 7
+
+
+def test_each_court_division_and_day_has_the_figures_of_its_own_records_alone() -> None:
+    # The parts are sorted out in one pass; each must equal its records filtered on their own.
+    month = synthetic_month(3000, courts=4)
+    window = window_for(Period.MONTHLY, date(2026, 11, 1))
+    courts = [f"court{index:02d}" for index in range(4)]
+    per_court = by_court(month, window, RULES, courts)
+    assert per_court == {c: figures(only(month, of_court(c)), window, RULES) for c in courts}
+    assert sum(result.offered for result in per_court.values()) == 3000
+    divisions = by_division(month, window, RULES, "court01")
+    assert set(divisions) == {o.division for o in month.orders if o.court == "court01"}
+    assert divisions == {
+        division: figures(only(month, of_court("court01", division)), window, RULES)
+        for division in divisions
+    }
+    per_day = daily(month, window, RULES)
+    assert len(per_day) == 30
+    for day, result in per_day.items():
+        assert result == figures(month, Window(window.period, day, day + timedelta(days=1)), RULES)

@@ -132,15 +132,28 @@ def of_court(court: str, division: str | None = None) -> Callable[[str, str | No
 K = TypeVar("K")
 
 
-class _Parts(Generic[K]):
-    """Records sorted into parts in one pass each (a court, a division, a day), so a report
-    with many courts and days reads its records a few times, not once per part."""
+def _none(_record: object) -> tuple[()]:
+    return ()
 
-    def __init__(self) -> None:
-        self.calls: defaultdict[K, list[CallRecord]] = defaultdict(list)
-        self.callbacks: defaultdict[K, list[CallbackRecord]] = defaultdict(list)
-        self.orders: defaultdict[K, list[OrderRecord]] = defaultdict(list)
-        self.follow_ups: defaultdict[K, list[FollowUpRecord]] = defaultdict(list)
+
+class _Parts(Generic[K]):
+    """Records sorted into parts in one pass (courts, divisions or days), so a report with many
+    courts and days reads its records a few times, not once per part. Each `…_in` names the
+    parts a record belongs to (an order can count on several days)."""
+
+    def __init__(
+        self,
+        records: Records,
+        *,
+        call_in: Callable[[CallRecord], Iterable[K]] = _none,
+        callback_in: Callable[[CallbackRecord], Iterable[K]] = _none,
+        order_in: Callable[[OrderRecord], Iterable[K]] = _none,
+        follow_up_in: Callable[[FollowUpRecord], Iterable[K]] = _none,
+    ) -> None:
+        self.calls = _sorted_out(records.calls, call_in)
+        self.callbacks = _sorted_out(records.callbacks, callback_in)
+        self.orders = _sorted_out(records.orders, order_in)
+        self.follow_ups = _sorted_out(records.follow_ups, follow_up_in)
 
     def records(self, key: K) -> Records:
         return Records(
@@ -151,30 +164,37 @@ class _Parts(Generic[K]):
         )
 
 
+R = TypeVar("R")
+
+
+def _sorted_out(records: Iterable[R], parts_of: Callable[[R], Iterable[K]]) -> dict[K, list[R]]:
+    parts: defaultdict[K, list[R]] = defaultdict(list)
+    for record in records:
+        for key in parts_of(record):
+            parts[key].append(record)
+    return parts
+
+
 def by_court(
     records: Records, window: Window, rules: Rules, courts: Iterable[str]
 ) -> dict[str, Figures]:
-    parts: _Parts[str] = _Parts()
-    for call in records.calls:
-        parts.calls[call.court].append(call)
-    for callback in records.callbacks:
-        parts.callbacks[callback.court].append(callback)
-    for order in records.orders:
-        parts.orders[order.court].append(order)
-    for follow_up in records.follow_ups:
-        parts.follow_ups[follow_up.court].append(follow_up)
+    parts = _Parts(
+        records,
+        call_in=lambda call: (call.court,),
+        callback_in=lambda callback: (callback.court,),
+        order_in=lambda order: (order.court,),
+        follow_up_in=lambda follow_up: (follow_up.court,),
+    )
     return {court: figures(parts.records(court), window, rules) for court in courts}
 
 
 def by_division(records: Records, window: Window, rules: Rules, court: str) -> dict[str, Figures]:
     """Work-order figures per division of one court (calls have no division)."""
-    parts: _Parts[str] = _Parts()
-    for order in records.orders:
-        if order.court == court:
-            parts.orders[order.division or "-"].append(order)
-    for follow_up in records.follow_ups:
-        if follow_up.court == court:
-            parts.follow_ups[follow_up.division or "-"].append(follow_up)
+    parts = _Parts(
+        records,
+        order_in=lambda order: (order.division or "-",) if order.court == court else (),
+        follow_up_in=lambda f: (f.division or "-",) if f.court == court else (),
+    )
     divisions = sorted(set(parts.orders) | set(parts.follow_ups))
     return {division: figures(parts.records(division), window, rules) for division in divisions}
 
@@ -182,19 +202,18 @@ def by_division(records: Records, window: Window, rules: Rules, court: str) -> d
 def daily(records: Records, window: Window, rules: Rules) -> dict[date, Figures]:
     """Each day of the window on its own: the trend lines of a weekly or monthly report. An
     order goes to each day it has a part in (created, due, replied, closed)."""
-    parts: _Parts[date] = _Parts()
-    for call in records.calls:
-        parts.calls[call.day].append(call)
-    for callback in records.callbacks:
-        parts.callbacks[callback.day].append(callback)
-    for order in records.orders:
+
+    def order_days(order: OrderRecord) -> set[date]:
         days = {order.created_day, order.due_day, order.replied_day, order.closed_day}
-        for day in days:
-            if day is not None:
-                parts.orders[day].append(order)
-    for follow_up in records.follow_ups:
-        if follow_up.finished_day is not None:
-            parts.follow_ups[follow_up.finished_day].append(follow_up)
+        return {day for day in days if day is not None}
+
+    parts = _Parts(
+        records,
+        call_in=lambda call: (call.day,),
+        callback_in=lambda callback: (callback.day,),
+        order_in=order_days,
+        follow_up_in=lambda f: (f.finished_day,) if f.finished_day is not None else (),
+    )
     return {
         day: figures(parts.records(day), Window(window.period, day, day + timedelta(days=1)), rules)
         for day in window.days()

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import assert_never
 
 from agents.model import OfferOutcome
+from calls import handover
 from calls.model import (
     CALLBACK_ABANDONED,
     CALLBACK_QUEUE_TIMEOUT,
@@ -28,10 +28,7 @@ from calls.model import (
     ConsultAsked,
     ConsultCancelAsked,
     ConsultCompleteAsked,
-    ConsultKind,
     ConsultLeft,
-    ConsultSeatTalking,
-    ConsultTarget,
     ContactJoined,
     ContactLeft,
     ContactRefused,
@@ -40,7 +37,6 @@ from calls.model import (
     CreateCallbackTask,
     Dequeue,
     DestroyBridge,
-    DialConsult,
     DialSeat,
     DigitPressed,
     EndContact,
@@ -54,11 +50,9 @@ from calls.model import (
     MessageRecorded,
     Party,
     PlaybackDone,
-    PlayPrompts,
     QueuePolicy,
     RecordMessage,
     ReleaseSeat,
-    RemoveFromBridge,
     ResumeAsked,
     Resynced,
     SeatAnswered,
@@ -75,29 +69,30 @@ from calls.model import (
     TimerFired,
     TransferAsked,
     bridge_id_for,
-    consult_channel_id,
     message_name_for,
+)
+from calls.steps import (
+    ANNOUNCE_TIMER,
+    CHOICE_TIMER,
+    CONSULT_TIMER,
+    FAREWELL_GUARD_S,
+    FAREWELL_TIMER,
+    IVR_INPUT_TIMER,
+    MAX_WAIT_TIMER,
+    OFFER_GUARD_S,
+    OFFER_TIMER,
+    SURVEY_TIMER,
+    Decision,
+    QueueLookup,
+    enter_queue,
+    off_hold,
+    play_prompts,
+    release_answering_seat,
 )
 from ivr import model as ivr
 from ivr import state as ivr_state
 from ivr.model import SurveySection
 from ivr.state import IvrProgram
-
-Decision = tuple[Call, list[CallCommand]]
-QueueLookup = Callable[[str], QueuePolicy]
-
-IVR_INPUT_TIMER = "ivr-input"
-OFFER_TIMER = "offer"
-MAX_WAIT_TIMER = "max-wait"
-SURVEY_TIMER = "survey"
-ANNOUNCE_TIMER = "announce"
-CHOICE_TIMER = "max-wait-choice"
-FAREWELL_TIMER = "farewell"
-CONSULT_TIMER = "consult"
-# A farewell prompt that never reports its end still ends the call.
-FAREWELL_GUARD_S = 30
-# Asterisk's own ring timeout should end the offer first; this only guards a lost event.
-OFFER_GUARD_S = 5
 
 
 def decide(
@@ -203,34 +198,15 @@ def decide(
                 return replace(call, contact_channel_id=None), []
             return _end_connected(call, Party.CONTACT, now)
         case HoldAsked():
-            if (
-                call.state is not CallState.CONNECTED
-                or call.held
-                or call.bridge_id is None
-                or call.seat_channel_id is None
-                or call.contact_channel_id is not None
-            ):
-                return None
-            return replace(call, held=True), [
-                RemoveFromBridge(call.bridge_id, call.caller_channel_id),
-                StartHoldMusic(),
-            ]
+            return handover.hold(call)
         case ResumeAsked():
-            if call.state is not CallState.CONNECTED or not call.held:
-                return None
-            return replace(call, held=False), _off_hold(call)
+            return handover.resume(call)
         case TransferAsked(queue_id):
-            if not call.can_hand_over:
-                return None
-            try:
-                queue = queues(queue_id)
-            except KeyError:
-                return None
-            return _transfer(call, queue, now)
+            return handover.transfer(call, queue_id, queues, now)
         case ConsultAsked(target, blind):
-            return _consult(call, target, blind)
+            return handover.consult(call, target, blind)
         case ConsultAnswered(channel_id):
-            return _consult_answered(call, channel_id, queues)
+            return handover.consult_answered(call, channel_id, queues)
         case ConsultLeft(channel_id):
             consult = call.consult
             if consult is None or channel_id != consult.channel_id:
@@ -241,20 +217,13 @@ def decide(
                     return decide(call, ContactLeft(channel_id), now, menu, queues)
                 return None
             outcome = OfferOutcome.ANSWERED if consult.answered else OfferOutcome.NO_ANSWER
-            return _drop_consult(call, outcome, hang_up=False)
+            return handover.drop_consult(call, outcome, hang_up=False)
         case ConsultCompleteAsked():
             if call.consult is None or not call.consult.answered:
                 return None
-            return _complete_consult(call, call.consult, queues)
+            return handover.complete_consult(call, call.consult, queues)
         case ConsultCancelAsked():
-            if call.consult is None:
-                return None
-            outcome = OfferOutcome.ANSWERED if call.consult.answered else OfferOutcome.CALLER_LEFT
-            call, commands = _drop_consult(call, outcome, hang_up=True)
-            if call.held:
-                commands += _off_hold(call)
-                call = replace(call, held=False)
-            return call, commands
+            return handover.cancel_consult(call)
         case Resynced():
             if call.state is CallState.CONNECTED and call.bridge_id is not None:
                 return call, [EnsureRecording(call.bridge_id, call.recording_name)]
@@ -268,150 +237,21 @@ def decide(
             assert_never(event)
 
 
-def _transfer(call: Call, queue: QueuePolicy, now: datetime) -> Decision:
-    """A blind transfer: this leg ends (recording, seat, bridge), the caller waits in the new
-    queue with their first place in line, never offered back to the seat that passed them on."""
-    assert call.bridge_id is not None and call.seat_id is not None
-    assert call.seat_channel_id is not None
-    commands: list[CallCommand] = [
-        *([StopHoldMusic()] if call.held else []),
-        StopRecording(call.recording_name),
-        HangUp(call.seat_channel_id),
-        DestroyBridge(call.bridge_id),
-        *_release_answering_seat(call),
-    ]
-    passed_on_by = call.seat_id
-    call = replace(
-        call,
-        seat_id=None,
-        seat_channel_id=None,
-        bridge_id=None,
-        held=False,
-        on_hold_music=False,
-        max_wait_offered=False,
-        leg=call.leg + 1,
-        tried_seats=frozenset({passed_on_by}),
-    )
-    call, queued = _enter_queue(call, queue, call.queued_at or now, frozenset({passed_on_by}))
-    return call, [*commands, *queued]
-
-
-def _consult(call: Call, target: ConsultTarget, blind: bool) -> Decision:
-    """The caller waits on hold (music) while the target rings; the agent stays in the bridge."""
-    if not call.can_hand_over or call.bridge_id is None:
-        # Not a moment to consult: the seat reserved for it goes back at once.
-        return call, _release_consulted(target, OfferOutcome.CALLER_LEFT)
-    number = call.consults + 1
-    channel_id = consult_channel_id(call.id, number)
-    commands: list[CallCommand] = []
-    if not call.held:
-        commands += [RemoveFromBridge(call.bridge_id, call.caller_channel_id), StartHoldMusic()]
-    call = replace(call, held=True, consult=Consult(target, channel_id, blind), consults=number)
-    return call, [
-        *commands,
-        DialConsult(channel_id, target),
-        StartTimer(CONSULT_TIMER, target.ring_s + OFFER_GUARD_S),
-    ]
-
-
-def _consult_answered(call: Call, channel_id: str, queues: QueueLookup) -> Decision:
-    consult = call.consult
-    if consult is None or consult.answered or channel_id != consult.channel_id:
-        return call, [HangUp(channel_id)]  # answered too late: the consultation is over
-    bridge_id = call.bridge_id
-    assert bridge_id is not None
-    commands: list[CallCommand] = [CancelTimer(CONSULT_TIMER)]
-    if consult.target.seat_id is not None:
-        commands.append(ConsultSeatTalking(consult.target.seat_id))
-    consult = replace(consult, answered=True)
-    call = replace(call, consult=consult)
-    commands.append(AddToBridge(bridge_id, channel_id))
-    if consult.blind and call.seat_channel_id is not None:
-        call, handed = _complete_consult(call, consult, queues)
-        commands += handed
-    return call, commands
-
-
-def _release_consulted(target: ConsultTarget, outcome: OfferOutcome) -> list[CallCommand]:
-    if target.kind is not ConsultKind.QUEUE or target.seat_id is None:
-        return []
-    return [ReleaseSeat(target.seat_id, outcome, 0, 0)]
-
-
-def _drop_consult(call: Call, outcome: OfferOutcome, *, hang_up: bool) -> Decision:
-    """The consultation is over without a hand-over; the caller stays as they are (on hold)."""
-    assert call.consult is not None
-    commands: list[CallCommand] = [CancelTimer(CONSULT_TIMER)]
-    if hang_up:
-        commands.append(HangUp(call.consult.channel_id))
-    commands += _release_consulted(call.consult.target, outcome)
-    return replace(call, consult=None), commands
-
-
-def _complete_consult(
-    call: Call, consult: Consult, queues: QueueLookup, *, seat_gone: bool = False
-) -> Decision:
-    """The caller is put through to the one consulted; the agent's seat is let go."""
-    assert call.bridge_id is not None and call.seat_channel_id is not None
-    commands: list[CallCommand] = [CancelTimer(CONSULT_TIMER)]
-    if call.held:
-        commands += _off_hold(call)
-    if not seat_gone:
-        commands.append(HangUp(call.seat_channel_id))
-    commands += _release_answering_seat(call)
-    call = replace(call, consult=None, held=False)
-    target = consult.target
-    match target.kind:
-        case ConsultKind.QUEUE:
-            assert target.seat_id is not None
-            queue: QueuePolicy | None
-            try:
-                queue = queues(target.target_id)
-            except KeyError:
-                queue = call.queue  # the queue left the config meanwhile: wrap up as before
-            call = replace(
-                call,
-                seat_id=target.seat_id,
-                seat_channel_id=consult.channel_id,
-                queue=queue,
-                tried_seats=call.tried_seats | {target.seat_id},
-            )
-        case ConsultKind.JUDGE:
-            call = replace(call, seat_channel_id=None, contact_channel_id=consult.channel_id)
-        case _:
-            assert_never(target.kind)
-    return call, commands
-
-
 def _seat_left_consulting(
     call: Call, consult: Consult, menu: IvrProgram, queues: QueueLookup, now: datetime
 ) -> Decision | None:
     """The agent hung up mid-consultation: once the target has answered, that hands the caller
     over (as on a desk phone); before, the consultation is given up and the seat left as usual."""
     if consult.answered:
-        return _complete_consult(call, consult, queues, seat_gone=True)
+        return handover.complete_consult(call, consult, queues, seat_gone=True)
     channel_id = call.seat_channel_id
     assert channel_id is not None
-    call, dropped = _drop_consult(call, OfferOutcome.CALLER_LEFT, hang_up=True)
+    call, dropped = handover.drop_consult(call, OfferOutcome.CALLER_LEFT, hang_up=True)
     result = decide(call, SeatLeft(channel_id), now, menu, queues)
     if result is None:
         return call, dropped
     call, commands = result
     return call, [*dropped, *commands]
-
-
-def _off_hold(call: Call) -> list[CallCommand]:
-    """The caller back in the call's bridge, the music stopped."""
-    assert call.bridge_id is not None
-    return [StopHoldMusic(), AddToBridge(call.bridge_id, call.caller_channel_id)]
-
-
-def _play(call: Call, prompts: tuple[ivr.PromptItem, ...]) -> tuple[Call, PlayPrompts]:
-    count = call.playback_count + 1
-    playback_id = f"{call.id}-p{count}"
-    return replace(call, playback_id=playback_id, playback_count=count), PlayPrompts(
-        playback_id, prompts
-    )
 
 
 def _ivr_step(
@@ -444,7 +284,7 @@ def _apply_ivr(
         action = pending.pop(0)
         match action:
             case ivr.Play(prompts):
-                call, play = _play(call, prompts)
+                call, play = play_prompts(call, prompts)
                 commands.append(play)
             case ivr.StopPrompt():
                 if call.playback_id is not None:
@@ -460,7 +300,7 @@ def _apply_ivr(
                     call = replace(call, ivr=state)
                     pending[:0] = more
                     continue
-                call, queued = _enter_queue(call, queues(queue_id), now)
+                call, queued = enter_queue(call, queues(queue_id), now)
                 commands.extend(queued)
             case ivr.RecordMessage(max_seconds):
                 commands.append(RecordMessage(message_name_for(call.id), max_seconds))
@@ -491,22 +331,6 @@ def _message_left(call: Call) -> CallCommand:
     return CreateCallbackTask("message", name)
 
 
-def _enter_queue(
-    call: Call, queue: QueuePolicy, queued_at: datetime, excluded: frozenset[str] = frozenset()
-) -> Decision:
-    """The hold prompt, a place in line from `queued_at`, and the queue's waiting timers."""
-    call = replace(call, state=CallState.QUEUED, queue=queue, queued_at=queued_at)
-    call, play = _play(call, (queue.hold_prompt,))
-    commands: list[CallCommand] = [
-        play,
-        Enqueue(queue.queue_id, queued_at, excluded),
-        StartTimer(MAX_WAIT_TIMER, queue.max_wait_s),
-    ]
-    if queue.announce_every_s:
-        commands.append(StartTimer(ANNOUNCE_TIMER, queue.announce_every_s))
-    return call, commands
-
-
 def _timer(
     call: Call,
     name: str,
@@ -534,7 +358,7 @@ def _timer(
         return _end_farewell(call, now)
     if name == CONSULT_TIMER and call.consult is not None and not call.consult.answered:
         # Asterisk's ring timeout should have ended it; this guards a lost event.
-        return _drop_consult(call, OfferOutcome.NO_ANSWER, hang_up=True)
+        return handover.drop_consult(call, OfferOutcome.NO_ANSWER, hang_up=True)
     return None
 
 
@@ -626,7 +450,7 @@ def _max_wait_reached(call: Call, now: datetime) -> Decision:
     if call.on_hold_music:
         commands.append(StopHoldMusic())
     call = replace(call, max_wait_offered=True, on_hold_music=False)
-    call, play = _play(call, (choice.prompt,))
+    call, play = play_prompts(call, (choice.prompt,))
     return replace(call, choice_playback_id=play.playback_id), [*commands, play]
 
 
@@ -641,7 +465,9 @@ def _give_up_waiting(call: Call, goodbye: str | None, now: datetime) -> Decision
 
 
 def _farewell(call: Call, prompt: str, reason: EndReason) -> Decision:
-    call, play = _play(replace(call, state=CallState.FAREWELL, pending_end=reason), (prompt,))
+    call, play = play_prompts(
+        replace(call, state=CallState.FAREWELL, pending_end=reason), (prompt,)
+    )
     return call, [play, StartTimer(FAREWELL_TIMER, FAREWELL_GUARD_S)]
 
 
@@ -813,7 +639,7 @@ def _end_connected(call: Call, by: Party, now: datetime) -> Decision:
     consulting: list[CallCommand] = []
     if call.consult is not None:
         outcome = OfferOutcome.ANSWERED if call.consult.answered else OfferOutcome.CALLER_LEFT
-        call, consulting = _drop_consult(call, outcome, hang_up=True)
+        call, consulting = handover.drop_consult(call, outcome, hang_up=True)
     commands: list[CallCommand] = [
         *consulting,
         # Stopped while the bridge still exists: Asterisk sends RecordingFinished only to apps
@@ -821,22 +647,14 @@ def _end_connected(call: Call, by: Party, now: datetime) -> Decision:
         StopRecording(call.recording_name),
         *(HangUp(channel) for channel in others),
         DestroyBridge(bridge_id),
-        *_release_answering_seat(call),
+        *release_answering_seat(call),
     ]
     call, ended = _end(call, EndReason.COMPLETED, by, now)
     return call, [*commands, *ended]
 
 
-def _release_answering_seat(call: Call) -> list[CallCommand]:
-    """The seat that took the call goes to wrap-up; one already let go is not released twice."""
-    if call.seat_id is None or call.seat_channel_id is None:
-        return []
-    wrap_up_s = call.queue.wrap_up_s if call.queue is not None else 0
-    return [ReleaseSeat(call.seat_id, OfferOutcome.ANSWERED, call.offer_attempt, wrap_up_s)]
-
-
 def _seat_gone(call: Call) -> Decision:
-    return replace(call, seat_channel_id=None), _release_answering_seat(call)
+    return replace(call, seat_channel_id=None), release_answering_seat(call)
 
 
 def _contact_started(call: Call, contact_id: int, hold_prompt: str, agent_stays: bool) -> Decision:
@@ -850,7 +668,7 @@ def _contact_started(call: Call, contact_id: int, hold_prompt: str, agent_stays:
     ):
         # Not a moment to put the caller on hold (or a contact already ran): call it off.
         return call, [EndContact(contact_id)]
-    commands: list[CallCommand] = _off_hold(call) if call.held else []
+    commands: list[CallCommand] = off_hold(call) if call.held else []
     call = replace(call, held=False)
     if call.state is CallState.IVR:
         commands.append(CancelTimer(IVR_INPUT_TIMER))
@@ -868,7 +686,7 @@ def _contact_started(call: Call, contact_id: int, hold_prompt: str, agent_stays:
         agent_stays=agent_stays,
         on_hold_music=False,
     )
-    call, play = _play(call, (hold_prompt,))
+    call, play = play_prompts(call, (hold_prompt,))
     return call, [*commands, replace(play, bridge_id=call.bridge_id)]
 
 
@@ -904,9 +722,9 @@ def _contact_unreached(call: Call, prompt: str) -> Decision | None:
     call = replace(call, playback_id=None, on_hold_music=False)
     if call.seat_channel_id is not None:
         # The agent is still there: back to the conversation, both hear what happens next.
-        call, play = _play(replace(call, state=CallState.CONNECTED), (prompt,))
+        call, play = play_prompts(replace(call, state=CallState.CONNECTED), (prompt,))
         return call, [*commands, replace(play, bridge_id=call.bridge_id)]
-    call, play = _play(
+    call, play = play_prompts(
         replace(call, state=CallState.FAREWELL, pending_end=EndReason.URGENT_UNREACHED), (prompt,)
     )
     return call, [
@@ -921,7 +739,7 @@ def _caller_left_contact(call: Call, now: datetime) -> Decision:
     commands: list[CallCommand] = [EndContact(call.contact_id), StopRecording(call.recording_name)]
     if call.seat_channel_id is not None:
         commands.append(HangUp(call.seat_channel_id))
-    commands += [DestroyBridge(call.bridge_id), *_release_answering_seat(call)]
+    commands += [DestroyBridge(call.bridge_id), *release_answering_seat(call)]
     call, ended = _end(call, EndReason.ABANDONED_IN_CONTACT, Party.CALLER, now)
     return call, [*commands, *ended]
 
@@ -936,7 +754,7 @@ def _start_survey(call: Call, survey: SurveySection) -> Decision:
         DestroyBridge(call.bridge_id),
         ReleaseSeat(call.seat_id, OfferOutcome.ANSWERED, call.offer_attempt, call.queue.wrap_up_s),
     ]
-    call, play = _play(replace(call, state=CallState.SURVEY, held=False), (survey.prompt,))
+    call, play = play_prompts(replace(call, state=CallState.SURVEY, held=False), (survey.prompt,))
     return call, [*commands, play]
 
 
@@ -947,7 +765,7 @@ def _survey_answer(call: Call, survey: SurveySection, digit: str) -> Decision | 
     commands: list[CallCommand] = [CancelTimer(SURVEY_TIMER)]
     if call.playback_id is not None:
         commands.append(StopPlayback(call.playback_id))
-    call, play = _play(replace(call, survey_answer=answer), (survey.thanks,))
+    call, play = play_prompts(replace(call, survey_answer=answer), (survey.thanks,))
     return call, [*commands, play]
 
 

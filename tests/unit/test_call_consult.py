@@ -39,7 +39,8 @@ from calls.model import (
     TimerFired,
     TransferAsked,
 )
-from calls.state import CONSULT_TIMER, Decision, decide
+from calls.state import decide
+from calls.steps import CONSULT_TIMER, Decision
 from tests.unit.test_call_state import CALLER, GENERAL, MENU, SEAT_CHANNEL, at, connected, queued
 
 BRIDGE = "c1-bridge"

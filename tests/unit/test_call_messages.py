@@ -24,7 +24,8 @@ from calls.model import (
     RecordMessage,
     StopPlayback,
 )
-from calls.state import IVR_INPUT_TIMER, Decision, decide
+from calls.state import decide
+from calls.steps import IVR_INPUT_TIMER, Decision
 from ivr.model import MessageNode
 from ivr.state import IvrProgram
 from tests.unit.test_call_state import CALLER, GENERAL, MENU, at, in_ivr

@@ -47,7 +47,8 @@ from calls.model import (
     StopRecording,
     TimerFired,
 )
-from calls.state import IVR_INPUT_TIMER, MAX_WAIT_TIMER, OFFER_TIMER, Decision, decide
+from calls.state import decide
+from calls.steps import IVR_INPUT_TIMER, MAX_WAIT_TIMER, OFFER_TIMER, Decision
 from ivr.model import IvrStep, MenuNode, QueueNode, SurveySection
 from ivr.state import IvrProgram
 

@@ -36,14 +36,14 @@ from calls.model import (
     StopPlayback,
     TimerFired,
 )
-from calls.state import (
+from calls.state import decide
+from calls.steps import (
     ANNOUNCE_TIMER,
     CHOICE_TIMER,
     FAREWELL_GUARD_S,
     FAREWELL_TIMER,
     MAX_WAIT_TIMER,
     Decision,
-    decide,
 )
 from ivr.model import MenuNode, MessageNode, QueueNode
 from ivr.state import IvrProgram

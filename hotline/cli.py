@@ -267,39 +267,37 @@ async def _with_pool(
 def cmd_user(args: argparse.Namespace) -> int:
     from console.cli import read_password, run_command
     from console.errors import ConsoleError
-    from sandbox import SandboxError
-    from store.database import StoreError
 
-    configure_logging(level="warning")
-    config = _load_or_exit(_config_path(args.config))
     try:
         password = read_password(args)
-        with _import_database(config, Path(args.var_dir)) as database:
-            return asyncio.run(
-                _with_pool(database, lambda pool: run_command(args, pool, config, password))
-            )
     except ConsoleError as exc:
         print(f"hotline: {exc}", file=sys.stderr)
         return 1
-    except (SandboxError, SecretMissingError, StoreError) as exc:
-        print(f"hotline: {exc}", file=sys.stderr)
-        return 1
+    return _database_command(
+        args,
+        lambda args, pool, config: run_command(args, pool, config, password),
+        errors=(ConsoleError,),
+    )
 
 
 def _database_command(
     args: argparse.Namespace,
     run: Callable[[argparse.Namespace, asyncpg.Pool, HotlineConfig], Awaitable[int]],
+    *,
+    errors: tuple[type[Exception], ...] = (),
 ) -> int:
-    """A command that works on the database (the configured one, or the sandbox's cluster)."""
+    """A command that works on the database (the configured one, or the sandbox's cluster).
+    Its own `errors` are reported as the database's are: one line, exit status 1."""
     from sandbox import SandboxError
     from store.database import StoreError
 
+    reported: tuple[type[Exception], ...] = (SandboxError, SecretMissingError, StoreError, *errors)
     configure_logging(level="warning")
     config = _load_or_exit(_config_path(args.config))
     try:
         with _import_database(config, Path(args.var_dir)) as database:
             return asyncio.run(_with_pool(database, lambda pool: run(args, pool, config)))
-    except (SandboxError, SecretMissingError, StoreError) as exc:
+    except reported as exc:
         print(f"hotline: {exc}", file=sys.stderr)
         return 1
 

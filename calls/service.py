@@ -727,8 +727,9 @@ class CallService:
             case Resume(call, hang_up, requeue, restart_menu):
                 for channel_id in hang_up:
                     await self._hang_up(channel_id)
-                if call.state is m.CallState.CONNECTED:
-                    assert call.seat_id is not None and call.connected_at is not None
+                if call.state is m.CallState.CONNECTED and call.seat_id is not None:
+                    # (With a judge alone, no seat is on the call any more.)
+                    assert call.connected_at is not None
                     self._seats.adopt_talking(call.seat_id, call.id, call.connected_at)
                 self._start_runtime(call, [m.CallerEntered()] if restart_menu else [])
                 if requeue:

@@ -198,6 +198,41 @@ async def test_a_caller_on_hold_during_a_restart_is_taken_over_on_hold_and_resum
         assert stack.requests("DELETE", f"/channels/{CALLER}/moh")
 
 
+async def test_a_caller_left_with_a_judge_during_a_restart_talks_on_until_the_judge_hangs_up(
+    fake: FakeAri, database: dict[str, Any], test_config: HotlineConfig, tmp_path: Path
+) -> None:
+    async with make_hotline(fake, database, test_config, tmp_path) as first:
+        await first.wait_ready(5)
+        call_id, seat_channel, bridge_id = await connect_call(
+            Stack(fake, first, database, tmp_path / "spool")
+        )
+    # While no controller watched: a judge joined the bridge and the agent left it.
+    judge = f"{call_id}-judge"
+    fake.add_channel(judge)
+    fake.bridges[bridge_id]["channels"] = [CALLER, judge]
+    fake.channels.pop(seat_channel)
+    requests_before = len(fake.requests)
+
+    async with make_hotline(fake, database, test_config, tmp_path) as second:
+        await second.wait_ready(5)
+        stack = Stack(fake, second, database, tmp_path / "spool")
+        calls = second.calls
+        assert calls is not None
+        [adopted] = await eventually(lambda: calls.live_calls())
+        assert (adopted.state.value, adopted.seat_id, adopted.contact_channel_id) == (
+            "connected",
+            None,
+            judge,
+        )
+        played = [r for r in fake.requests[requests_before:] if "/play/" in r.path]
+        assert played == [], "the menu is not started again over the conversation"
+
+        await stack.hang_up(judge)
+        row = await stack.ended_row(call_id)
+        assert (row["end_reason"], row["ended_by"]) == ("completed", "contact")
+        assert stack.requests("DELETE", f"/channels/{CALLER}")
+
+
 async def test_recording_is_filed_even_when_its_finished_event_never_comes(
     stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:

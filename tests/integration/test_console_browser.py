@@ -88,7 +88,7 @@ async def test_agent_supervisor_and_judge_work_a_real_call_in_the_browser(
         running.asterisk, tmp_path / "seat", "high-01", address="127.0.0.11", stay_ms=90_000
     )
     phones = await contact_phones(tmp_path / "phones", answer=JUDGE_MOBILE, talk_ms=4000)
-    supervisor_phone = transfer_seat = None
+    supervisor_phone = transfer_seat = caller = None
     try:
         await seat_registered(running, seat, "high-01")
         await expect(agent.locator("#status")).to_have_text("示闲")
@@ -164,8 +164,14 @@ async def test_agent_supervisor_and_judge_work_a_real_call_in_the_browser(
         await expect(seat_card.locator(".supervised")).to_have_text("监听中")
         [session] = await eventually(lambda: hotline.supervision.sessions(), 10)  # type: ignore[union-attr]
         await eventually(lambda: hotline.supervision.sessions()[0].state.value == "connected", 10)  # type: ignore[union-attr]
-        bridge = await hotline.ari.get_bridge(session.bridge)  # type: ignore[union-attr]
-        assert sorted(bridge.channels) == sorted([session.snoop_channel, session.phone_channel])
+        # Connected first, then its legs are bridged: wait for them (a loaded machine is slow).
+        legs = sorted([session.snoop_channel, session.phone_channel])
+        for _ in range(50):
+            bridge = await hotline.ari.get_bridge(session.bridge)  # type: ignore[union-attr]
+            if sorted(bridge.channels) == legs:
+                break
+            await asyncio.sleep(0.1)
+        assert sorted(bridge.channels) == legs
         await save_screenshot(supervisor, "wallboard")
         await seat_card.get_by_role("button", name="结束监听").click()
         await expect(seat_card.locator(".supervised")).to_have_count(0)
@@ -219,6 +225,8 @@ async def test_agent_supervisor_and_judge_work_a_real_call_in_the_browser(
         await caller.process.wait()
     finally:
         await stop(phones)
+        if caller is not None:
+            await stop(caller)  # a test failing midway leaves no phone running
         if supervisor_phone is not None:
             await stop(supervisor_phone)
             await unregister_seat(running.asterisk, tmp_path, "haidian-01")

@@ -23,6 +23,7 @@ from aiohttp import web
 from console.model import AuditAction, Permission, Principal
 from console.sessions import SessionGuard
 from hotline.api import error
+from hotline.logs import mask_phone
 from recordings.service import RecordingService
 from recordings.store import RecordingRow
 
@@ -46,6 +47,16 @@ def recording_document(row: RecordingRow) -> dict[str, Any]:
         "sha256": row.sha256,
         "integrity": row.integrity,
         "audio": f"/api/recordings/{row.name}/audio" if row.state == "stored" else None,
+        # Numbers masked, as everywhere in the console.
+        "parties": {
+            "caller": mask_phone(row.caller_number) if row.caller_number else None,
+            "seat": row.seat_id,
+            "contact": (
+                {"role": row.contact_role, "number": mask_phone(row.contact_number)}
+                if row.contact_role and row.contact_number
+                else None
+            ),
+        },
     }
 
 

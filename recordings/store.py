@@ -21,7 +21,8 @@ class PendingRecording:
 
 @dataclass(frozen=True)
 class RecordingRow:
-    """A recording with what deciding who may hear it needs: the call's court and seat."""
+    """A recording with what deciding who may hear it needs (the call's court and seat), and the
+    call's parties."""
 
     name: str
     call_id: str
@@ -37,6 +38,24 @@ class RecordingRow:
     seat_id: str | None
     sha256: str | None  # taken when the file was filed
     integrity: str  # recordings.policy.Integrity, as last checked
+    caller_number: str
+    contact_role: str | None  # judge, division_office… that an urgent contact put through
+    contact_number: str | None
+
+
+# A recording with its call's court and parties: the caller, the seat that answered the leg,
+# and the judge (or office, or division head) an urgent contact put through, if any.
+_WITH_PARTIES = (
+    "SELECT r.name, r.call_id, r.kind, r.state, r.format, r.started_at, r.ended_at,"
+    " r.duration_ms, r.size_bytes, r.path, c.home_platform,"
+    " COALESCE(r.seat_id, c.seat_id) AS seat_id, r.sha256, r.integrity,"
+    " c.caller_number, put_through.role AS contact_role, put_through.number AS contact_number"
+    " FROM recordings r JOIN calls c ON c.id = r.call_id"
+    " LEFT JOIN LATERAL (SELECT s.role, s.number FROM urgent_contacts u"
+    "  JOIN urgent_contact_steps s ON s.contact_id = u.id AND s.step_no = u.bridged_step"
+    "  WHERE u.call_id = c.id AND u.outcome = 'bridged' ORDER BY u.started_at DESC LIMIT 1"
+    " ) put_through ON true"
+)
 
 
 class RecordingStore:
@@ -109,23 +128,12 @@ class RecordingStore:
 
     async def of_call(self, call_id: str) -> list[RecordingRow]:
         rows = await self._pool.fetch(
-            "SELECT r.name, r.call_id, r.kind, r.state, r.format, r.started_at, r.ended_at,"
-            " r.duration_ms, r.size_bytes, r.path, c.home_platform,"
-            " COALESCE(r.seat_id, c.seat_id) AS seat_id, r.sha256, r.integrity"
-            " FROM recordings r JOIN calls c ON c.id = r.call_id"
-            " WHERE r.call_id=$1 ORDER BY r.started_at",
-            call_id,
+            _WITH_PARTIES + " WHERE r.call_id=$1 ORDER BY r.started_at", call_id
         )
         return [RecordingRow(**dict(row)) for row in rows]
 
     async def get(self, name: str) -> RecordingRow | None:
-        row = await self._pool.fetchrow(
-            "SELECT r.name, r.call_id, r.kind, r.state, r.format, r.started_at, r.ended_at,"
-            " r.duration_ms, r.size_bytes, r.path, c.home_platform,"
-            " COALESCE(r.seat_id, c.seat_id) AS seat_id, r.sha256, r.integrity"
-            " FROM recordings r JOIN calls c ON c.id = r.call_id WHERE r.name=$1",
-            name,
-        )
+        row = await self._pool.fetchrow(_WITH_PARTIES + " WHERE r.name=$1", name)
         return RecordingRow(**dict(row)) if row is not None else None
 
     async def kept_until(self, ended_by: datetime) -> list[tuple[Kept, str | None]]:

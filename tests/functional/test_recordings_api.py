@@ -58,6 +58,7 @@ async def test_a_supervisor_plays_and_downloads_a_recording_and_both_are_audited
         "stored",
         2000,
     )
+    assert recording["parties"] == {"caller": "139****5678", "seat": "high-01", "contact": None}
 
     status, headers, body = await fetch_audio(zhao, recording["audio"])
     assert status == 200 and body[:4] == b"RIFF" and len(body) == recording["size_bytes"]
@@ -72,6 +73,42 @@ async def test_a_supervisor_plays_and_downloads_a_recording_and_both_are_audited
         ("zhao", "recording-played", call_id),
         ("zhao", "recording-downloaded", call_id),
     ]
+
+
+async def test_a_recording_names_the_judge_an_urgent_contact_put_through(
+    stack: Stack,
+    people: dict[str, Browser],  # noqa: F811
+) -> None:
+    call_id = await recorded_call(stack)
+    # The agent had the judge's office rung after the judge did not answer; it was put through.
+    [contact] = await stack.fetch(
+        "INSERT INTO urgent_contacts (call_id, court_id, case_number, caller_number,"
+        " initiated_by, started_at, ended_at, outcome, bridged_step)"
+        " VALUES ($1, 'high', '(2026)京01民初1号', '13800138000', 'high-01', now(), now(),"
+        " 'bridged', 2) RETURNING id",
+        call_id,
+    )
+    for step, role, number, outcome in (
+        (1, "judge", "13800000001", "no_answer"),
+        (2, "division_office", "01065000001", "accepted"),
+    ):
+        await stack.fetch(
+            "INSERT INTO urgent_contact_steps (contact_id, step_no, role, name, number,"
+            " channel_id, dialled_at, outcome) VALUES ($1, $2, $3, '王法官', $4, $5, now(), $6)",
+            contact["id"],
+            step,
+            role,
+            number,
+            f"{call_id}-contact{step}",
+            outcome,
+        )
+    zhao = people["zhao"]
+    await zhao.sign_in("zhao")
+    status, listed = await zhao.send("GET", f"/api/calls/{call_id}/recordings")
+    assert status == 200
+    [recording] = listed["recordings"]
+    assert recording["parties"]["contact"] == {"role": "division_office", "number": "010****0001"}
+    assert "01065000001" not in str(listed), "numbers are masked"
 
 
 async def test_agents_other_courts_and_strangers_hear_nothing(

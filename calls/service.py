@@ -483,6 +483,13 @@ class CallService:
                     except AriNotFound:
                         log.warning("bridge recording missing after reconnect; starting it")
                         await self._record_bridge(call, bridge_id, name)
+                    else:
+                        # Running. If the link went while it was being started, Asterisk
+                        # started it but the answer (and the row with it) was lost: the row is
+                        # written now (once: an existing one is kept).
+                        await self._recordings.started(
+                            name, call.id, bridge_id, seat_id=call.seat_id
+                        )
                 case m.StopRecording(name):
                     await ignore_gone(self._ari.stop_recording(name))
                 case m.HangUp(channel_id):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +12,7 @@ import asyncpg
 import pytest
 
 from config.schema import HotlineConfig
+from hotline.app import Hotline
 from tests.fakes.ari_server import FakeAri
 from tests.functional.call_harness import (
     CALLER,
@@ -131,14 +134,22 @@ async def test_caller_leaving_while_the_events_link_was_down_is_closed_after_rec
     assert stack.requests("DELETE", f"/bridges/{bridge_id}")
 
 
+@contextlib.asynccontextmanager
+async def controller(
+    fake: FakeAri, database: dict[str, Any], config: HotlineConfig, tmp_path: Path
+) -> AsyncIterator[tuple[Hotline, Stack]]:
+    """A controller, ready. Leaving the block stops it (its tasks cancelled), as a crash would:
+    Asterisk keeps the calls for the next one."""
+    async with make_hotline(fake, database, config, tmp_path) as hotline:
+        await hotline.wait_ready(5)
+        yield hotline, Stack(fake, hotline, database, tmp_path / "spool")
+
+
 async def test_restarted_controller_adopts_a_bridged_call_and_closes_it_at_hangup(
     fake: FakeAri, database: dict[str, Any], test_config: HotlineConfig, tmp_path: Path
 ) -> None:
-    async with make_hotline(fake, database, test_config, tmp_path) as first:
-        await first.wait_ready(5)
-        call_id, seat_channel, bridge_id = await connect_call(
-            Stack(fake, first, database, tmp_path / "spool")
-        )
+    async with controller(fake, database, test_config, tmp_path) as (_first, stack):
+        call_id, seat_channel, bridge_id = await connect_call(stack)
     # The first controller is gone (its task cancelled); Asterisk still holds the bridged call.
     assert CALLER in fake.channels and bridge_id in fake.bridges
     # Worst case: it died after bridging but before saving, so the row still says 'offering'.
@@ -151,9 +162,7 @@ async def test_restarted_controller_adopts_a_bridged_call_and_closes_it_at_hangu
     finally:
         await connection.close()
 
-    async with make_hotline(fake, database, test_config, tmp_path) as second:
-        await second.wait_ready(5)
-        stack = Stack(fake, second, database, tmp_path / "spool")
+    async with controller(fake, database, test_config, tmp_path) as (second, stack):
         assert second.calls is not None
         adopted = await eventually(lambda: second.calls.live_calls())  # type: ignore[union-attr]
         assert [(c.id, c.state.value) for c in adopted] == [(call_id, "connected")]
@@ -173,20 +182,15 @@ async def test_restarted_controller_adopts_a_bridged_call_and_closes_it_at_hangu
 async def test_a_caller_on_hold_during_a_restart_is_taken_over_on_hold_and_resumed(
     fake: FakeAri, database: dict[str, Any], test_config: HotlineConfig, tmp_path: Path
 ) -> None:
-    async with make_hotline(fake, database, test_config, tmp_path) as first:
-        await first.wait_ready(5)
-        call_id, _seat_channel, bridge_id = await connect_call(
-            Stack(fake, first, database, tmp_path / "spool")
-        )
+    async with controller(fake, database, test_config, tmp_path) as (first, stack):
+        call_id, _seat_channel, bridge_id = await connect_call(stack)
         assert first.calls is not None
         first.calls.hold(call_id, held=True)
         await eventually(lambda: CALLER not in fake.bridges[bridge_id]["channels"])
     consulting = f"{call_id}-consult1"
     fake.add_channel(consulting, state="Ring")  # a consulted target still ringing
 
-    async with make_hotline(fake, database, test_config, tmp_path) as second:
-        await second.wait_ready(5)
-        stack = Stack(fake, second, database, tmp_path / "spool")
+    async with controller(fake, database, test_config, tmp_path) as (second, stack):
         calls = second.calls
         assert calls is not None
         [adopted] = await eventually(lambda: calls.live_calls())
@@ -201,11 +205,8 @@ async def test_a_caller_on_hold_during_a_restart_is_taken_over_on_hold_and_resum
 async def test_a_caller_left_with_a_judge_during_a_restart_talks_on_until_the_judge_hangs_up(
     fake: FakeAri, database: dict[str, Any], test_config: HotlineConfig, tmp_path: Path
 ) -> None:
-    async with make_hotline(fake, database, test_config, tmp_path) as first:
-        await first.wait_ready(5)
-        call_id, seat_channel, bridge_id = await connect_call(
-            Stack(fake, first, database, tmp_path / "spool")
-        )
+    async with controller(fake, database, test_config, tmp_path) as (_first, stack):
+        call_id, seat_channel, bridge_id = await connect_call(stack)
     # While no controller watched: a judge joined the bridge and the agent left it.
     judge = f"{call_id}-judge"
     fake.add_channel(judge)
@@ -213,9 +214,7 @@ async def test_a_caller_left_with_a_judge_during_a_restart_talks_on_until_the_ju
     fake.channels.pop(seat_channel)
     requests_before = len(fake.requests)
 
-    async with make_hotline(fake, database, test_config, tmp_path) as second:
-        await second.wait_ready(5)
-        stack = Stack(fake, second, database, tmp_path / "spool")
+    async with controller(fake, database, test_config, tmp_path) as (second, stack):
         calls = second.calls
         assert calls is not None
         [adopted] = await eventually(lambda: calls.live_calls())
@@ -254,6 +253,37 @@ async def test_recording_is_filed_even_when_its_finished_event_never_comes(
 
 
 # ---- case self-service through the menu ------------------------------------------------------
+
+
+async def test_a_bridge_recording_started_as_the_link_broke_gets_its_row_after_reconnecting(
+    stack: Stack,
+) -> None:
+    # Asterisk starts the recording, but its answer is lost with the link: the switch sees a
+    # failure, yet the recording runs.
+    call_id = await stack.caller_arrives()
+    record_path = f"/bridges/{call_id}-bridge/record"
+    stack.fake.respond("POST", record_path, 503, {"message": "link lost"}, times=1)
+    await stack.press("0")
+    origination = (await eventually(lambda: stack.originations()))[0]
+    await stack.seat_answers(origination["channelId"], call_id)
+    await eventually(lambda: stack.requests("POST", record_path))
+    stack.fake.recordings[call_id] = {
+        "name": call_id,
+        "format": "wav",
+        "state": "recording",
+        "target_uri": f"bridge:{call_id}-bridge",
+    }
+    assert not await stack.fetch("SELECT 1 FROM recordings WHERE name=$1", call_id)
+
+    sessions = stack.fake.connections_total
+    await stack.fake.drop_connections(abrupt=True)
+    await stack.fake.wait_for_connections(sessions + 1)
+
+    rows = await eventually_rows(
+        stack, "SELECT state, call_id, seat_id FROM recordings WHERE name=$1", call_id
+    )
+    assert tuple(rows[0]) == ("recording", call_id, "high-01")
+    assert len(stack.requests("POST", record_path)) == 1, "not started a second time"
 
 
 async def test_a_bridge_recording_that_failed_to_start_is_started_after_reconnecting(

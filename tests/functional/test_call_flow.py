@@ -252,14 +252,8 @@ async def test_recording_is_filed_even_when_its_finished_event_never_comes(
     assert rows[0]["duration_ms"] == 1000
 
 
-# ---- case self-service through the menu ------------------------------------------------------
-
-
-async def test_a_bridge_recording_started_as_the_link_broke_gets_its_row_after_reconnecting(
-    stack: Stack,
-) -> None:
-    # Asterisk starts the recording, but its answer is lost with the link: the switch sees a
-    # failure, yet the recording runs.
+async def answered_with_recording_refused(stack: Stack) -> tuple[str, str]:
+    """A call put through to high-01 whose bridge recording Asterisk refused to start (once)."""
     call_id = await stack.caller_arrives()
     record_path = f"/bridges/{call_id}-bridge/record"
     stack.fake.respond("POST", record_path, 503, {"message": "link lost"}, times=1)
@@ -267,6 +261,22 @@ async def test_a_bridge_recording_started_as_the_link_broke_gets_its_row_after_r
     origination = (await eventually(lambda: stack.originations()))[0]
     await stack.seat_answers(origination["channelId"], call_id)
     await eventually(lambda: stack.requests("POST", record_path))
+    return call_id, record_path
+
+
+async def link_broken_and_back(stack: Stack) -> None:
+    """The events link breaks; the switch reconnects (and resynchronises)."""
+    sessions = stack.fake.connections_total
+    await stack.fake.drop_connections(abrupt=True)
+    await stack.fake.wait_for_connections(sessions + 1)
+
+
+async def test_a_bridge_recording_started_as_the_link_broke_gets_its_row_after_reconnecting(
+    stack: Stack,
+) -> None:
+    # Asterisk starts the recording, but its answer is lost with the link: the switch sees a
+    # failure, yet the recording runs.
+    call_id, record_path = await answered_with_recording_refused(stack)
     stack.fake.recordings[call_id] = {
         "name": call_id,
         "format": "wav",
@@ -275,9 +285,7 @@ async def test_a_bridge_recording_started_as_the_link_broke_gets_its_row_after_r
     }
     assert not await stack.fetch("SELECT 1 FROM recordings WHERE name=$1", call_id)
 
-    sessions = stack.fake.connections_total
-    await stack.fake.drop_connections(abrupt=True)
-    await stack.fake.wait_for_connections(sessions + 1)
+    await link_broken_and_back(stack)
 
     rows = await eventually_rows(
         stack, "SELECT state, call_id, seat_id FROM recordings WHERE name=$1", call_id
@@ -289,18 +297,10 @@ async def test_a_bridge_recording_started_as_the_link_broke_gets_its_row_after_r
 async def test_a_bridge_recording_that_failed_to_start_is_started_after_reconnecting(
     stack: Stack,
 ) -> None:
-    call_id = await stack.caller_arrives()
-    record_path = f"/bridges/{call_id}-bridge/record"
-    stack.fake.respond("POST", record_path, 503, {"message": "link lost"}, times=1)
-    await stack.press("0")
-    origination = (await eventually(lambda: stack.originations()))[0]
-    await stack.seat_answers(origination["channelId"], call_id)
-    await eventually(lambda: stack.requests("POST", record_path))
+    call_id, record_path = await answered_with_recording_refused(stack)
     assert call_id not in stack.fake.recordings
 
-    sessions = stack.fake.connections_total
-    await stack.fake.drop_connections(abrupt=True)
-    await stack.fake.wait_for_connections(sessions + 1)
+    await link_broken_and_back(stack)
 
     await eventually(lambda: call_id in stack.fake.recordings)
     assert len(stack.requests("POST", record_path)) == 2

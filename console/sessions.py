@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable, Collection
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -18,6 +18,8 @@ from console.model import AuditAction, Permission, Principal, User
 from console.policy import allowed, scope_of
 from console.service import ConsoleService
 from hotline.api import error
+
+S = TypeVar("S")
 
 COOKIE = "hotline_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -141,6 +143,19 @@ class SessionGuard:
         if not self.allows(principal, permission, platform):
             return error(403, "forbidden", f"not allowed: {permission.value}")
         return principal
+
+    async def with_service(
+        self, request: web.Request, permission: Permission, service: Callable[[], S | None]
+    ) -> tuple[Principal, S] | web.Response:
+        """The principal, if allowed, and the service behind the API, once the switch has it
+        (503 while it is starting)."""
+        principal = await self(request, permission)
+        if isinstance(principal, web.Response):
+            return principal
+        ready = service()
+        if ready is None:
+            return error(503, "not-ready", "the switch is starting")
+        return principal, ready
 
     async def audit(
         self,

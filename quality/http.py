@@ -132,13 +132,7 @@ class QualityApi:
     async def _allowed(
         self, request: web.Request, permission: Permission
     ) -> tuple[Principal, QualityService] | web.Response:
-        principal = await self._guard(request, permission)
-        if isinstance(principal, web.Response):
-            return principal
-        service = self._service()
-        if service is None:
-            return error(503, "not-ready", "the switch is starting")
-        return principal, service
+        return await self._guard.with_service(request, permission, self._service)
 
     @staticmethod
     def _refused(exc: QualityError) -> web.Response:

@@ -90,13 +90,7 @@ class RecordingsApi:
     async def _allowed(
         self, request: web.Request
     ) -> tuple[Principal, RecordingService] | web.Response:
-        principal = await self._guard(request, Permission.RECORDINGS_LISTEN)
-        if isinstance(principal, web.Response):
-            return principal
-        service = self._service()
-        if service is None:
-            return error(503, "not-ready", "the switch is starting")
-        return principal, service
+        return await self._guard.with_service(request, Permission.RECORDINGS_LISTEN, self._service)
 
     async def _of_call(self, request: web.Request) -> web.Response:
         allowed = await self._allowed(request)

@@ -42,3 +42,15 @@ async def ended_calls(database: dict[str, Any], seconds: float = 10) -> list[asy
             if rows and all(row["ended_at"] is not None for row in rows):
                 return rows
             await asyncio.sleep(0.1)
+
+
+async def ended_call(database: dict[str, Any], call_id: str, seconds: float = 40) -> asyncpg.Record:
+    """One call's row, once it has ended."""
+    async with asyncio.timeout(seconds):
+        while True:
+            rows = await fetch(
+                database, "SELECT * FROM calls WHERE id = $1 AND ended_at IS NOT NULL", call_id
+            )
+            if rows:
+                return rows[0]
+            await asyncio.sleep(0.1)

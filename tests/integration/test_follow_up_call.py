@@ -15,7 +15,7 @@ from config.secrets import SecretStore
 from tests.directory_data import CASE_NUMBER, load_directory
 from tests.integration.conftest import SECRETS_DIR, Running, seat_phones, stored_recording
 from tests.integration.test_urgent_contact import contact_phones, stop
-from tests.support import eventually, fetch
+from tests.support import ended_call, eventually, fetch
 from workorders.model import Category, Urgency
 from workorders.service import NewWorkOrder
 
@@ -72,7 +72,7 @@ async def test_a_follow_up_call_rings_the_agent_then_the_litigant_and_is_recorde
             )
             assert (status, body["error"]) == (409, "follow-up-calling")
             # The litigant answers, talks 5 s and hangs up: one recorded conversation.
-            rows = await eventually_ended(running, call_id)
+            rows = await ended_call(running.database, call_id)
             assert (rows["direction"], rows["seat_id"], rows["ended_by"]) == (
                 "follow_up",
                 "high-01",
@@ -122,19 +122,6 @@ async def test_an_unanswered_follow_up_call_counts_as_an_attempt(
         running.database, "SELECT state, attempts FROM follow_ups WHERE id = $1", follow_up_id
     )
     assert (follow_up["state"], follow_up["attempts"]) == ("open", 1), "tried again later"
-
-
-async def eventually_ended(running: Running, call_id: str) -> Any:
-    async with asyncio.timeout(40):
-        while True:
-            rows = await fetch(
-                running.database,
-                "SELECT * FROM calls WHERE id = $1 AND ended_at IS NOT NULL",
-                call_id,
-            )
-            if rows:
-                return rows[0]
-            await asyncio.sleep(0.2)
 
 
 async def eventually_attempts(running: Running, follow_up_id: int) -> list[Any]:

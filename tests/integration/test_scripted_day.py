@@ -40,9 +40,9 @@ from tests.integration.conftest import (
     stored_recording,
 )
 from tests.integration.test_acd import CHAOYANG_NUMBER, eventually_rows
-from tests.integration.test_follow_up_call import api, eventually_ended
+from tests.integration.test_follow_up_call import api
 from tests.integration.test_urgent_contact import contact_phones, stop
-from tests.support import eventually, fetch
+from tests.support import ended_call, eventually, fetch
 
 SEAT = "chaoyang-02"
 A, B, C, D = "13800138001", "13800138002", "13800138003", "13800138004"
@@ -259,7 +259,7 @@ async def test_a_scripted_day_of_calls_makes_recordings_a_sample_grades_and_the_
                 running, "POST", f"/api/follow-ups/{follow_up['id']}/call", {"seat": SEAT}
             )
             assert status == 202, placed
-            await eventually_ended(running, placed["call_id"])
+            await ended_call(running.database, placed["call_id"])
         finally:
             await stop(litigant)
         follow_up_ms = await checked_recording(running, placed["call_id"])

@@ -21,7 +21,7 @@ from tests.integration.conftest import (
     stored_recording,
 )
 from tests.integration.test_urgent_contact import contact_phones, stop
-from tests.support import eventually, fetch
+from tests.support import ended_call, eventually, fetch
 
 CONSULTING_JUDGE_PHONE = "01065550101"
 
@@ -85,7 +85,7 @@ async def test_an_agent_consults_a_complaints_seat_then_hands_the_caller_over(
             await eventually(lambda: running.hotline.seats.get("high-01").state == "idle")  # type: ignore[union-attr]
 
             assert await caller.finish(40) == 0, caller.errors()
-            row = await ended(running, call.id)
+            row = await ended_call(running.database, call.id, 15)
     assert (row["seat_id"], row["queue_id"], row["end_reason"], row["ended_by"]) == (
         "chaoyang-01",
         "complaint",
@@ -114,19 +114,6 @@ async def test_an_agent_consults_a_complaints_seat_then_hands_the_caller_over(
     assert [row["target"] for row in audited] == [call.id]
 
 
-async def ended(running: Running, call_id: str) -> Any:
-    async with asyncio.timeout(15):
-        while True:
-            rows = await fetch(
-                running.database,
-                "SELECT * FROM calls WHERE id = $1 AND ended_at IS NOT NULL",
-                call_id,
-            )
-            if rows:
-                return rows[0]
-            await asyncio.sleep(0.1)
-
-
 async def test_an_agent_consults_the_consulting_judge_through_the_carrier_then_hands_over(
     running: Running, tmp_path: Path
 ) -> None:
@@ -152,7 +139,7 @@ async def test_an_agent_consults_the_consulting_judge_through_the_carrier_then_h
             assert status == 202
             await bridged(running, call.bridge_id, {call.caller_channel_id, leg})
             # The judge hangs up after talking: the call is over, ended by the judge's side.
-            row = await ended(running, call.id)
+            row = await ended_call(running.database, call.id, 15)
             assert (row["end_reason"], row["ended_by"]) == ("completed", "contact")
             assert await caller.finish(30) == 0, caller.errors()
     finally:
